@@ -1,0 +1,59 @@
+# The replication book. `make book` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PARAMS ?= notebooks/params/canonical.yaml
+export PATH := $(abspath $(BIN)):$(PATH)
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help book notebooks test serve lab lock bench clean env
+
+help:
+	@echo "make book    - set up (first time), execute the notebooks and build _build/html"
+	@echo "make test    - set up (first time) and run every test"
+	@echo "make serve   - serve _build/html on http://localhost:8000"
+	@echo "make lab     - open JupyterLab from the project's environment"
+	@echo "make notebooks - re-execute the committed notebooks in place (the canonical run)"
+	@echo "make lock    - regenerate requirements.lock and environment.yml from pyproject.toml"
+	@echo "make bench   - print the benchmarks"
+
+env: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/python -m helpers.build --params $(PARAMS)
+
+notebooks: $(STAMP)
+	$(BIN)/python -m helpers.build --refresh-notebooks
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+		-p no:cacheprovider
+
+serve:
+	@test -d _build/html || { echo "no _build/html yet: run 'make book' first"; exit 1; }
+	$(or $(wildcard $(BIN)/python),$(PYTHON)) -m http.server --directory _build/html --bind 127.0.0.1 8000
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=. notebooks
+
+lock:
+	rm -rf _build/lockenv && $(PYTHON) -m venv _build/lockenv
+	_build/lockenv/bin/python -m pip install --quiet --upgrade pip
+	_build/lockenv/bin/python -m pip install --quiet '.[test]'
+	{ echo "# Exact versions of the whole environment (Python 3.11). Generated from pyproject.toml by 'make lock'; do not edit."; \
+	  _build/lockenv/bin/python -m pip freeze --all --exclude socialwork-ict-replication | grep -v '^pip=='; } > requirements.lock
+	$(or $(wildcard $(BIN)/python),_build/lockenv/bin/python) -m helpers.lockfile requirements.lock environment.yml
+
+bench: $(STAMP)
+	$(BIN)/python -m helpers.bench
+
+clean:
+	rm -rf _build

@@ -1,0 +1,78 @@
+"""Command line: ``python -m helpers audit|synth|validate``.
+
+Errors in input files or arguments print one line to standard error and exit with 1,
+without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import pandas as pd
+
+from . import audit, dataio, synth
+from .assumptions import value as assumed
+
+
+def _audit(_: argparse.Namespace) -> None:
+    with pd.option_context("display.max_colwidth", 200, "display.width", 200):
+        table = audit.audit_table()[["id", "reported", "status", "explanation"]]
+        print(table.to_string(index=False))
+        print()
+        print(audit.joint_table().to_string(index=False))
+    print()
+    print(", ".join(f"{k}: {v}" for k, v in audit.summary().items()))
+
+
+def _synth(args: argparse.Namespace) -> None:
+    frame = synth.generate(args.seed)
+    path = dataio.write_atomic(args.out, dataio.to_csv_text(frame))
+    print(f"wrote {len(frame):,} synthetic respondents (seed {args.seed}) to {path}")
+
+
+def _validate(args: argparse.Namespace) -> None:
+    frame = dataio.read_respondents(args.file)
+    print(f"{args.file}: {len(frame):,} respondents, {frame.shape[1]} columns: valid")
+
+
+def _seed(text: str) -> int:
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be a whole number, not {text!r}") from None
+    if seed < 0:
+        raise argparse.ArgumentTypeError(f"seed must be 0 or more, not {seed}")
+    return seed
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    p = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("audit", help="print the consistency audit of the published claims")
+    s = sub.add_parser("synth", help="write a synthetic respondent file (CSV)")
+    s.add_argument("--seed", type=_seed, default=int(assumed("canonical_seed")))
+    s.add_argument("--out", required=True, help="CSV file to write")
+    v = sub.add_parser("validate", help="check a respondent file against the codebook")
+    v.add_argument("file")
+    return p
+
+
+COMMANDS = {"audit": _audit, "synth": _synth, "validate": _validate}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return the process exit code."""
+    args = parser().parse_args(argv)
+    try:
+        COMMANDS[args.command](args)
+    except (ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,471 @@
+"""The consistency audit: do the published numbers agree with each other?
+
+Three kinds of check, none of which needs the respondent-level data:
+
+* **Denominators (GRIM-style).** A percent printed with its count ``n`` fixes the range of
+  denominators ``D`` for which ``100 * n / D`` rounds to the printed percent. The smallest
+  published population at least that large is the population the figure refers to; the gap
+  between the population and the range is the item non-response it implies.
+* **Sums and subsets.** Countries add up to the total; subgroup counts do not exceed their
+  parent group; answers to one question fit one denominator.
+* **Directions.** Each odds ratio lies on the side of 1 that the text's wording says.
+
+Rounding rules considered: round half up (the assumed rule), round half to even, and
+truncation. Exact rational arithmetic is used throughout, so boundary cases are decided
+exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+import pandas as pd
+
+from .assumptions import value as assumed
+from .registry import Claim, claims, country_sizes, total_size
+
+CONSISTENT = "consistent"
+NONRESPONSE = "consistent given non-response"
+ANOMALY = "anomaly"
+STATUSES = (CONSISTENT, NONRESPONSE, ANOMALY)
+
+RoundingRule = Callable[[Fraction], int]
+
+ROUNDING_RULES: dict[str, RoundingRule] = {
+    "half_up": lambda x: math.floor(x + Fraction(1, 2)),
+    "half_even": round,
+    "truncate": math.floor,
+}
+
+
+def rounds_to(n: int, d: int, percent: str, rule: str = "half_up") -> bool:
+    """Whether ``100 * n / d`` printed with the decimals of ``percent`` gives ``percent``.
+
+    >>> rounds_to(2064, 3225, "64")
+    True
+    >>> rounds_to(2695, 4053, "67")   # 66.494...% rounds to 66, not 67
+    False
+    """
+    if d <= 0:
+        return False
+    decimals = len(percent.split(".")[1]) if "." in percent else 0
+    scale = 10**decimals
+    target = int(Decimal(percent) * scale)
+    return ROUNDING_RULES[rule](Fraction(100 * n * scale, d)) == target
+
+
+def denominator_range(n: int, percent: str, rule: str = "half_up") -> tuple[int, int] | None:
+    """The smallest and largest denominators that print ``n`` as ``percent``; None if none.
+
+    For a fixed count the percent falls as the denominator grows, so the denominators
+    that fit form one unbroken range.
+
+    >>> denominator_range(878, "60")
+    (1452, 1475)
+    """
+    p = Fraction(Decimal(percent))
+    if p <= 0 or n <= 0:
+        return None
+    decimals = len(percent.split(".")[1]) if "." in percent else 0
+    unit = Fraction(1, 10**decimals)
+    lo_guess = max(n, math.floor(100 * n / (p + unit)) - 1)
+    hi_guess = math.ceil(100 * n / max(p - unit, unit / 2)) + 1
+    fits = [d for d in range(lo_guess, hi_guess + 1) if rounds_to(n, d, percent, rule)]
+    return (fits[0], fits[-1]) if fits else None
+
+
+@dataclass(frozen=True)
+class Population:
+    """A group a published percentage may refer to."""
+
+    name: str
+    size: int
+    country: str = ""
+    defined_by: str = ""
+
+
+def populations() -> list[Population]:
+    """The published groups, smallest first: whole samples, ICT users, searchers."""
+    reg = claims()
+    pops = [Population("whole sample", total_size())]
+    pops += [Population(f"{c} sample", n, country=c) for c, n in country_sizes().items()]
+    pops += [
+        Population(f"{c.country} sample", c.n, country=c.country, defined_by=c.id)
+        for c in reg.values()
+        if c.kind == "sample_size" and not c.in_sample and c.n is not None
+    ]
+    for c in reg.values():
+        if c.kind == "percent" and c.variable in ("ict_use", "searched") and c.n is not None:
+            label = "ICT users" if c.variable == "ict_use" else "searchers"
+            name = f"{c.country} {label}" if c.country else label
+            pops.append(Population(name, c.n, country=c.country, defined_by=c.id))
+    return sorted(pops, key=lambda p: p.size)
+
+
+def implied_population(c: Claim, lo: int) -> Population | None:
+    """The smallest published group, in the claim's country, large enough for ``lo``."""
+    for pop in populations():
+        if pop.country == c.country and pop.defined_by != c.id and pop.size >= lo:
+            return pop
+    return None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The audit's verdict on one claim."""
+
+    id: str
+    measure: str
+    reported: str
+    status: str
+    explanation: str
+    denominator_lo: int | None = None
+    denominator_hi: int | None = None
+    population: str = ""
+    population_size: int | None = None
+    nonresponse_lo: int | None = None
+    nonresponse_hi: int | None = None
+    other_rules: str = ""
+
+
+def _percent_finding(c: Claim) -> Finding:
+    assert c.n is not None
+    rng = denominator_range(c.n, c.percent_text, assumed("rounding_rule"))
+    base = dict(id=c.id, measure=c.measure, reported=c.reported())
+    others = []
+    for rule in ROUNDING_RULES:
+        if rule != assumed("rounding_rule"):
+            alt = denominator_range(c.n, c.percent_text, rule)
+            others.append(f"{rule}: " + (f"{alt[0]:,}–{alt[1]:,}" if alt else "none"))
+    other_rules = "; ".join(others)
+    if rng is None:
+        return Finding(
+            **base,
+            status=ANOMALY,
+            explanation=f"No whole number of respondents gives {c.percent_text}% for "
+            f"{c.n:,} people.",
+            other_rules=other_rules,
+        )
+    lo, hi = rng
+    pop = implied_population(c, lo)
+    if pop is None:
+        return Finding(
+            **base,
+            status=ANOMALY,
+            explanation=f"{c.percent_text}% of some group equal to {c.n:,} people needs a group "
+            f"of at least {lo:,}, more than any published group it could refer to.",
+            denominator_lo=lo,
+            denominator_hi=hi,
+            other_rules=other_rules,
+        )
+    nr_lo, nr_hi = max(pop.size - hi, 0), pop.size - lo
+    where = (
+        f"{c.n:,} people are {c.percent_text}% of a group of "
+        + (f"exactly {lo:,}" if lo == hi else f"{lo:,} to {hi:,}")
+        + "; "
+        f"the smallest published group that large is the {pop.name} ({pop.size:,})"
+    )
+    if nr_lo == 0:
+        status = CONSISTENT
+        explanation = where + ", so the figure fits with every member of that group answering."
+    else:
+        status = NONRESPONSE
+        count = f"exactly {nr_lo:,}" if nr_lo == nr_hi else f"between {nr_lo:,} and {nr_hi:,}"
+        explanation = where + f", so {count} of them did not answer this question."
+    return Finding(
+        **base,
+        status=status,
+        explanation=explanation,
+        denominator_lo=lo,
+        denominator_hi=hi,
+        population=pop.name,
+        population_size=pop.size,
+        nonresponse_lo=nr_lo,
+        nonresponse_hi=nr_hi,
+        other_rules=other_rules,
+    )
+
+
+def _odds_ratio_finding(c: Claim) -> Finding:
+    assert c.odds_ratio is not None
+    side = "higher" if c.odds_ratio > 1 else "lower" if c.odds_ratio < 1 else "equal"
+    ok = side == c.direction
+    versus = f" than {c.reference.replace('_', ' ')}" if c.reference else " per year"
+    explanation = (
+        f"The text says {c.direction} odds{versus}, and an odds ratio of {c.odds_ratio:.2f} "
+        f"is {'above' if c.odds_ratio > 1 else 'below'} 1, so the two agree. Its precision "
+        "cannot be checked: no confidence interval, standard error or model size is published."
+        if ok
+        else f"The text says {c.direction} odds{versus}, but an odds ratio of "
+        f"{c.odds_ratio:.2f} means {side} odds."
+    )
+    return Finding(
+        id=c.id,
+        measure=c.measure,
+        reported=c.reported(),
+        status=CONSISTENT if ok else ANOMALY,
+        explanation=explanation,
+    )
+
+
+def _sample_size_finding(c: Claim) -> Finding:
+    sizes = country_sizes()
+    if c.id == "n_total":
+        total = sum(sizes.values())
+        ok = total == c.n
+        explanation = f"The country samples add up to {total:,}" + (
+            ", the published total." if ok else f", not the published {c.n:,}."
+        )
+    elif c.in_sample:
+        ok = True
+        explanation = (
+            f"Part of the total; the three country samples add up to {sum(sizes.values()):,}."
+        )
+    else:
+        ok = True
+        explanation = (
+            "Outside the replicated sample; used only to audit this country's own percentage."
+        )
+    return Finding(
+        id=c.id,
+        measure=c.measure,
+        reported=c.reported(),
+        status=CONSISTENT if ok else ANOMALY,
+        explanation=explanation,
+    )
+
+
+@dataclass(frozen=True)
+class JointCheck:
+    """A check across several claims."""
+
+    check: str
+    claims: tuple[str, ...]
+    passed: bool
+    explanation: str
+    flags: tuple[str, ...] = ()
+
+
+def _sum_check(name: str, parts: Iterable[Claim], whole: Claim) -> JointCheck:
+    parts = list(parts)
+    total = sum(p.n or 0 for p in parts)
+    ok = total == whole.n
+    terms = " + ".join(f"{p.n:,}" for p in parts)
+    return JointCheck(
+        name,
+        tuple(p.id for p in parts) + (whole.id,),
+        ok,
+        f"{terms} = {total:,}, " + ("equal to" if ok else "not equal to") + f" {whole.n:,}.",
+        () if ok else (whole.id,),
+    )
+
+
+def _same_question_checks() -> list[JointCheck]:
+    """Answers to one single-choice question must fit one common denominator."""
+    rule = assumed("rounding_rule")
+    by_var: dict[str, list[Claim]] = {}
+    for c in claims().values():
+        if c.kind == "percent" and c.in_sample and not c.country:
+            by_var.setdefault(c.variable, []).append(c)
+    checks = []
+    for var, group in by_var.items():
+        if len(group) < 2:
+            continue
+        counted = sum(c.n or 0 for c in group)
+        ranges = [denominator_range(c.n or 0, c.percent_text, rule) for c in group]
+        lo = max([counted] + [r[0] for r in ranges if r])
+        hi = min(r[1] for r in ranges if r)
+        total_pct = sum(Decimal(c.percent_text) for c in group)
+        ids = tuple(c.id for c in group)
+        if lo <= hi:
+            checks.append(
+                JointCheck(
+                    f"one denominator for '{var}'",
+                    ids,
+                    True,
+                    f"The answers add up to {counted:,} people and {total_pct}%; a common "
+                    f"denominator of {lo:,} to {hi:,} fits every printed percent.",
+                )
+            )
+            continue
+        d = counted
+        misfits = [c for c in group if not rounds_to(c.n or 0, d, c.percent_text, rule)]
+        shown = "; ".join(
+            f"{c.n:,} of {d:,} is {float(Fraction(100 * (c.n or 0), d)):.2f}%, "
+            f"printed as {c.percent_text}%"
+            for c in misfits
+        )
+        twice = [_double_rounding(c.n or 0, d, c.percent_text) for c in misfits]
+        why = (
+            " Rounding twice explains it: " + "; ".join(t for t in twice if t) + "."
+            if all(twice)
+            else ""
+        )
+        checks.append(
+            JointCheck(
+                f"one denominator for '{var}'",
+                ids,
+                False,
+                f"These are answers to one question, so they share one denominator of at "
+                f"least {counted:,} (the people counted in them). No such denominator prints "
+                f"every percent as published: {shown}. The printed percents add up to "
+                f"{total_pct}%.{why}",
+                tuple(c.id for c in misfits),
+            )
+        )
+    return checks
+
+
+def _double_rounding(n: int, d: int, percent: str) -> str:
+    """Describe how rounding to one more decimal first would give ``percent``, or ''."""
+    decimals = len(percent.split(".")[1]) if "." in percent else 0
+    exact = Fraction(100 * n, d)
+    half_up = ROUNDING_RULES["half_up"]
+    finer = Fraction(half_up(exact * 10 ** (decimals + 1)), 10 ** (decimals + 1))
+    coarse = Fraction(half_up(finer * 10**decimals), 10**decimals)
+    if coarse != Fraction(Decimal(percent)) or rounds_to(n, d, percent):
+        return ""
+    fmt = f"{{:.{decimals + 1}f}}"
+    return f"{float(exact):.{decimals + 2}f} → {fmt.format(float(finer))} → {percent}"
+
+
+def _country_denominator_check() -> JointCheck:
+    rule = assumed("rounding_rule")
+    reg = claims()
+    overall = reg["ict_use"]
+    parts = [c for c in reg.values() if c.variable == "ict_use" and c.country and c.in_sample]
+    ranges = [denominator_range(c.n or 0, c.percent_text, rule) for c in parts]
+    sizes = country_sizes()
+    los = [max(r[0], 0) for r in ranges if r]
+    his = [min(r[1], sizes[c.country]) for c, r in zip(parts, ranges, strict=True) if r]
+    whole = denominator_range(overall.n or 0, overall.percent_text, rule)
+    assert whole is not None
+    lo, hi = sum(los), sum(his)
+    ok = lo <= whole[1] and hi >= whole[0]
+    return JointCheck(
+        "country ICT-use denominators fit the overall percent",
+        tuple(c.id for c in parts) + (overall.id,),
+        ok,
+        f"The country percentages imply {lo:,} to {hi:,} people answered the ICT-use "
+        f"question; the overall {overall.percent_text}% fits any {whole[0]:,} to {whole[1]:,}"
+        + (", so they agree." if ok else ", so they cannot both be right."),
+        () if ok else (overall.id,),
+    )
+
+
+def _subset_checks() -> list[JointCheck]:
+    """Counts must not exceed the group they are drawn from."""
+    reg = claims()
+    pairs = [(c, "n_total") for c in reg.values() if c.kind == "percent" and c.in_sample]
+    pairs += [(reg[f"ict_use_{k}"], f"n_{k}") for k in ("canada", "usa", "israel", "uk")]
+    pairs += [(reg[k], "searched") for k in ("search_assessment", "search_curiosity")]
+    out = []
+    for child, parent_id in pairs:
+        parent = reg[parent_id]
+        ok = (child.n or 0) <= (parent.n or 0)
+        out.append(
+            JointCheck(
+                f"'{child.id}' within '{parent_id}'",
+                (child.id, parent_id),
+                ok,
+                f"{child.n:,} ≤ {parent.n:,}" if ok else f"{child.n:,} > {parent.n:,}",
+                () if ok else (child.id,),
+            )
+        )
+    return out
+
+
+def joint_checks() -> list[JointCheck]:
+    """Every check across claims."""
+    reg = claims()
+    countries = [reg[k] for k in ("n_canada", "n_usa", "n_israel")]
+    ict = [reg[k] for k in ("ict_use_canada", "ict_use_usa", "ict_use_israel")]
+    return [
+        _sum_check("countries add up to the total", countries, reg["n_total"]),
+        _sum_check("country ICT users add up to all ICT users", ict, reg["ict_use"]),
+        _country_denominator_check(),
+        *_same_question_checks(),
+        *_subset_checks(),
+    ]
+
+
+def findings() -> list[Finding]:
+    """The audit's verdict on every claim, with joint checks folded in."""
+    out = []
+    for c in claims().values():
+        if c.kind == "percent":
+            out.append(_percent_finding(c))
+        elif c.kind == "odds_ratio":
+            out.append(_odds_ratio_finding(c))
+        else:
+            out.append(_sample_size_finding(c))
+    flagged: dict[str, list[str]] = {}
+    for check in joint_checks():
+        for claim_id in check.flags:
+            flagged.setdefault(claim_id, []).append(check.explanation)
+    return [
+        Finding(**{**f.__dict__, "status": ANOMALY, "explanation": " ".join(flagged[f.id])})
+        if f.id in flagged
+        else f
+        for f in out
+    ]
+
+
+def audit_table() -> pd.DataFrame:
+    """The audit as a table, one row per claim."""
+    frame = pd.DataFrame([f.__dict__ for f in findings()])
+    int_cols = [
+        "denominator_lo",
+        "denominator_hi",
+        "population_size",
+        "nonresponse_lo",
+        "nonresponse_hi",
+    ]
+    return frame.astype({col: "Int64" for col in int_cols})
+
+
+def joint_table() -> pd.DataFrame:
+    """The joint checks as a table."""
+    return pd.DataFrame(
+        [
+            {
+                "check": j.check,
+                "claims": ", ".join(j.claims),
+                "result": "passes" if j.passed else "fails",
+                "explanation": j.explanation,
+            }
+            for j in joint_checks()
+        ]
+    )
+
+
+def item_denominators() -> dict[tuple[str, str], int]:
+    """The number who answered each item, by (variable, country), for the generator.
+
+    Follows the assumed denominator rule: the largest denominator a published percent
+    allows, capped at its population and raised, for single-choice questions, to the number
+    of people the published answers count.
+    """
+    if assumed("denominator_rule") != "largest":
+        raise ValueError("only the 'largest' denominator rule is implemented")
+    out: dict[tuple[str, str], int] = {}
+    counted: dict[tuple[str, str], int] = {}
+    for f in findings():
+        c = claims()[f.id]
+        if c.kind != "percent" or not c.in_sample or f.denominator_hi is None:
+            continue
+        key = (c.variable, c.country)
+        d = min(f.denominator_hi, f.population_size or f.denominator_hi)
+        out[key] = max(out.get(key, 0), d)
+        counted[key] = counted.get(key, 0) + (c.n or 0)
+    return {key: max(d, counted[key]) for key, d in out.items()}
+
+
+def summary() -> dict[str, int]:
+    """How many claims have each status."""
+    table = audit_table()
+    return {s: int((table["status"] == s).sum()) for s in STATUSES}

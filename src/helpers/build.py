@@ -1,0 +1,182 @@
+"""Build the book: execute the notebooks with papermill, then build the site with Jupyter Book.
+
+``python -m helpers.build --params notebooks/params/NAME.yaml`` executes every notebook with
+the parameters of that file into a staging folder under ``_build/``, builds the HTML site
+there (Sphinx warnings are errors), and only then moves it into place: the canonical book
+to ``_build/html``, any other parameter set to ``_build/NAME/html``. Tracked files are never
+written. ``--refresh-notebooks`` re-executes the committed notebooks in place (the
+canonical run whose outputs nbval checks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+import yaml
+
+from .paths import build_dir, project_root
+
+CANONICAL = "canonical"
+SOURCES = ("_config.yml", "_toc.yml", "book")
+KERNEL = "python3"
+
+
+class BuildError(RuntimeError):
+    """The book could not be built; the message says why."""
+
+
+def notebooks() -> list[Path]:
+    """The chapter notebooks, in reading order."""
+    return sorted((project_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def declared_parameters(path: Path) -> dict[str, Any]:
+    """The parameters a notebook declares in its ``parameters`` cell, with defaults."""
+    return {name: spec["default"] for name, spec in papermill.inspect_notebook(str(path)).items()}
+
+
+def load_params(path: Path) -> dict[str, Any]:
+    """Read a parameters file and check every name is a parameter of some notebook."""
+    if not path.is_file():
+        raise BuildError(f"{path}: parameters file not found")
+    try:
+        params = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise BuildError(f"{path}: not valid YAML ({err})") from None
+    if not isinstance(params, dict):
+        raise BuildError(f"{path}: expected 'name: value' lines")
+    known: dict[str, Any] = {}
+    for nb in notebooks():
+        known.update(declared_parameters(nb))
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise BuildError(
+            f"{path}: unknown parameter {', '.join(unknown)}; the notebooks take "
+            + ", ".join(sorted(known))
+        )
+    return params
+
+
+def _execute(src: Path, dest: Path, params: dict[str, Any]) -> None:
+    own = declared_parameters(src)
+    given = {k: v for k, v in params.items() if k in own}
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(src),
+            str(dest),
+            parameters=given,
+            kernel_name=KERNEL,
+            cwd=str(dest.parent),
+            progress_bar=False,
+            log_output=False,
+        )
+    except papermill.PapermillExecutionError as err:
+        raise BuildError(
+            f"{src.name} failed in cell {err.cell_index}: {err.ename}: {err.evalue}"
+        ) from None
+    nb = nbformat.read(dest, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    nbformat.write(nb, dest)
+    print(f"  executed {src.name} in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Put ``new`` at ``target``: the old site stays whole until the new one is complete."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = target.with_name(f".{target.name}-old")
+    if old.exists():
+        shutil.rmtree(old)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def build(params_file: Path) -> Path:
+    """Build the book for one parameters file; return the folder of the site."""
+    params = load_params(params_file)
+    name = params_file.stem
+    root = project_root()
+    target = build_dir() / "html" if name == CANONICAL else build_dir() / name / "html"
+    staging = build_dir() / f".staging-{name}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    src = staging / "src"
+    src.mkdir(parents=True)
+    for item in SOURCES:
+        path = root / item
+        if path.is_dir():
+            shutil.copytree(path, src / item)
+        else:
+            shutil.copy2(path, src / item)
+    (src / "notebooks").mkdir()
+    print(f"executing notebooks with {params_file} ...", flush=True)
+    for nb in notebooks():
+        _execute(nb, src / "notebooks" / nb.name, params)
+    print("building the site ...", flush=True)
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("jupyter-book")),
+            "build",
+            str(src),
+            "--builder",
+            "html",
+            "--path-output",
+            str(staging / "out"),
+            "-W",
+            "--keep-going",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-6000:] + result.stderr[-6000:])
+        raise BuildError(f"jupyter-book build failed (exit {result.returncode}); see above")
+    _swap(staging / "out" / "_build" / "html", target)
+    shutil.rmtree(staging)
+    return target
+
+
+def refresh_notebooks() -> None:
+    """Re-execute every committed notebook in place with its default parameters."""
+    for nb in notebooks():
+        started = time.perf_counter()
+        papermill.execute_notebook(
+            str(nb), str(nb), kernel_name=KERNEL, cwd=str(nb.parent), progress_bar=False
+        )
+        print(f"  refreshed {nb.name} in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.build", description=__doc__)
+    parser.add_argument("--params", type=Path, default=Path("notebooks/params/canonical.yaml"))
+    parser.add_argument("--refresh-notebooks", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        if args.refresh_notebooks:
+            refresh_notebooks()
+            return 0
+        site = build(args.params)
+    except BuildError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"built the book: open {site / 'index.html'} (or run 'make serve')")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
