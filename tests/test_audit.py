@@ -1,0 +1,117 @@
+"""The consistency audit, on hand-checkable cases and on the registry."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from helpers import audit, registry
+from helpers.audit import denominator_range, rounds_to
+
+
+@pytest.mark.parametrize(
+    ("n", "d", "percent", "rule", "expected"),
+    [
+        (1, 3, "33.3", "half_up", True),  # 33.333...
+        (2, 3, "66.7", "half_up", True),  # 66.666... rounds up
+        (2, 3, "66.6", "truncate", True),  # ... and truncates down
+        (1, 8, "13", "half_up", True),  # 12.5 exactly: half up gives 13
+        (1, 8, "12", "half_even", True),  # 12.5 exactly: half to even gives 12
+        (3, 7, "50", "half_up", False),  # GRIM: 42.86%, no way to print 50%
+        (2064, 3200, "64", "half_up", False),  # exactly 64.5%: half up prints 65
+        (2064, 3201, "64", "half_up", True),  # 64.48%
+        (2695, 4053, "67", "half_up", False),  # 66.49%
+    ],
+)
+def test_rounds_to(n: int, d: int, percent: str, rule: str, expected: bool) -> None:
+    assert rounds_to(n, d, percent, rule) is expected
+
+
+def test_denominator_range_by_hand() -> None:
+    # 878/1451 = 60.51% (61), 878/1452 = 60.47%, 878/1475 = 59.53%, 878/1476 = 59.49% (59)
+    assert denominator_range(878, "60") == (1452, 1475)
+    # one decimal narrows it: 975/1224 = 79.66%, 975/1225 = 79.59%, 975/1226 = 79.53%
+    assert denominator_range(975, "79.6") == (1225, 1225)
+    # GRIM: 3 people are 50% only of 6 people
+    assert denominator_range(3, "50") == (6, 6)
+
+
+def test_no_denominator_for_an_impossible_percent() -> None:
+    # one person can be 100% or 50% or 33% ..., but never 70% of a whole group
+    assert denominator_range(1, "70") is None
+
+
+def _finding(claim_id: str) -> audit.Finding:
+    return next(f for f in audit.findings() if f.id == claim_id)
+
+
+def test_outside_hours_refers_to_ict_users_with_nonresponse() -> None:
+    f = _finding("outside_hours")
+    ict_users = registry.claim("ict_use").n
+    assert f.population == "ICT users" and f.population_size == ict_users
+    assert (f.denominator_lo, f.denominator_hi) == (3201, 3250)
+    assert (f.nonresponse_lo, f.nonresponse_hi) == (ict_users - 3250, ict_users - 3201)
+    assert f.status == audit.NONRESPONSE
+
+
+def test_search_reasons_fit_all_searchers() -> None:
+    for claim_id in ("search_assessment", "search_curiosity"):
+        f = _finding(claim_id)
+        assert f.population == "searchers" and f.status == audit.CONSISTENT
+
+
+def test_appropriateness_pair_is_the_anomaly() -> None:
+    anomalies = [f.id for f in audit.findings() if f.status == audit.ANOMALY]
+    assert anomalies == ["search_appropriate"]
+    text = _finding("search_appropriate").explanation
+    assert "66.49" in text and "4,053" in text and "rounding twice" in text.lower()
+
+
+def test_every_claim_has_a_status_and_explanation() -> None:
+    table = audit.audit_table()
+    assert list(table["id"]) == list(registry.claims())
+    assert set(table["status"]) <= set(audit.STATUSES)
+    assert table["explanation"].str.len().min() > 20
+
+
+def test_joint_checks_pass_except_the_appropriateness_question() -> None:
+    failing = [j.check for j in audit.joint_checks() if not j.passed]
+    assert failing == ["one denominator for 'search_appropriate'"]
+
+
+def test_sum_check_catches_a_wrong_total(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = registry.claims()
+    broken = dict(original)
+    broken["n_total"] = dataclasses.replace(original["n_total"], n=4221)
+    monkeypatch.setattr(audit, "claims", lambda: broken)
+    monkeypatch.setattr(audit, "total_size", lambda: 4221)
+    finding = next(f for f in audit.findings() if f.id == "n_total")
+    assert finding.status == audit.ANOMALY
+    assert "not equal to 4,221" in finding.explanation
+
+
+def test_odds_ratio_direction_mismatch_is_an_anomaly(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = registry.claims()
+    broken = dict(original)
+    broken["or_hospital"] = dataclasses.replace(original["or_hospital"], direction="higher")
+    monkeypatch.setattr(audit, "claims", lambda: broken)
+    finding = next(f for f in audit.findings() if f.id == "or_hospital")
+    assert finding.status == audit.ANOMALY
+
+
+def test_item_denominators_follow_the_largest_rule() -> None:
+    d = audit.item_denominators()
+    assert d[("outside_hours", "")] == 3250
+    assert d[("ict_use", "Canada")] == 2606
+    # the appropriateness question needs room for both published answers
+    both = registry.claim("search_appropriate").n + registry.claim("search_inappropriate").n
+    assert d[("search_appropriate", "")] == both
+
+
+def test_cli_prints_the_audit() -> None:
+    from conftest import run_cli
+
+    result = run_cli("audit")
+    assert result.returncode == 0
+    assert "search_appropriate" in result.stdout and "anomaly: 1" in result.stdout

@@ -1,0 +1,114 @@
+"""The built book: pages, glued numbers, charts, and nothing loaded from other servers."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT
+from helpers import audit, build, registry
+
+
+def _git_status() -> str | None:
+    result = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True
+    )
+    return result.stdout if result.returncode == 0 else None
+
+
+@pytest.fixture(scope="session")
+def status_before() -> str | None:
+    return _git_status()
+
+
+@pytest.fixture(scope="session")
+def site(status_before: str | None) -> Path:
+    return build.build(ROOT / "notebooks" / "params" / "canonical.yaml")
+
+
+def _toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [ch["file"] for ch in part["chapters"]]
+    return files
+
+
+def test_every_toc_page_is_built(site: Path) -> None:
+    for name in _toc_files():
+        assert (site / f"{name}.html").is_file(), name
+
+
+def _text(page: Path) -> str:
+    """A page's visible text, tags stripped and white space collapsed."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", page.read_text(encoding="utf-8"), flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+
+
+def test_front_page_numbers_are_glued_from_the_registry(site: Path) -> None:
+    text = _text(site / "book" / "index.html")
+    assert f"{registry.total_size():,}" in text
+    assert f"{len(registry.claims())} claims" in text
+
+
+def test_data_chapter_states_the_audit_and_charts(site: Path) -> None:
+    page = site / "notebooks" / "01_data.html"
+    text = _text(page)
+    summary = audit.summary()
+    assert f"Of the {len(registry.claims())} claims, {summary[audit.CONSISTENT]} are" in text
+    assert f"{summary[audit.ANOMALY]} cannot be made consistent" in text
+    assert "search_appropriate" in text
+    assert len(re.findall(r'class="vega-chart"', page.read_text(encoding="utf-8"))) >= 2
+    assert "Text description" in text
+    assert "synthetic respondents generated with seed" in text
+
+
+class _Loads(HTMLParser):
+    """Collect every URL a page would load: scripts, style sheets, images, frames, fonts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag in ("script", "img", "iframe", "audio", "video", "source") and a.get("src"):
+            self.urls.append(a["src"] or "")
+        if tag == "link" and a.get("href") and a.get("rel") in ("stylesheet", "preload", "icon"):
+            self.urls.append(a["href"] or "")
+
+
+def _external(url: str) -> bool:
+    return bool(re.match(r"^(https?:)?//", url)) and not re.match(
+        r"^(https?:)?//(localhost|127\.0\.0\.1)", url
+    )
+
+
+def test_nothing_is_loaded_from_other_servers(site: Path) -> None:
+    offenders = []
+    for page in site.rglob("*.html"):
+        parser = _Loads()
+        parser.feed(page.read_text(encoding="utf-8"))
+        offenders += [f"{page.relative_to(site)}: {u}" for u in parser.urls if _external(u)]
+    for sheet in site.rglob("*.css"):
+        css = re.sub(r"/\*.*?\*/", "", sheet.read_text(encoding="utf-8"), flags=re.S)
+        for url in re.findall(r"(?:url\(|@import\s+)['\"]?([^'\")\s]+)", css):
+            if _external(url):
+                offenders.append(f"{sheet.relative_to(site)}: {url}")
+    assert not offenders, offenders
+
+
+def test_chart_libraries_are_served_by_the_site(site: Path) -> None:
+    for lib in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js"):
+        assert (site / "_static" / "vendor" / lib).stat().st_size > 10_000
+
+
+def test_build_changes_nothing_in_the_checkout(site: Path, status_before: str | None) -> None:
+    if status_before is None:
+        pytest.skip("not a git checkout")
+    assert _git_status() == status_before

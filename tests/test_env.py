@@ -1,0 +1,31 @@
+"""The environment is locked, and Binder's environment.yml uses exactly the same pins."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+from conftest import ROOT
+from helpers import lockfile
+
+
+def test_environment_yml_matches_the_lock() -> None:
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    env = (ROOT / "environment.yml").read_text(encoding="utf-8")
+    assert env == lockfile.environment_yaml(lock), "run 'make lock' to regenerate environment.yml"
+
+
+def test_every_dependency_is_pinned_exactly() -> None:
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    pins = {re.split("==", p)[0].lower().replace("_", "-"): p for p in lockfile.pins(lock)}
+    assert all("==" in p for p in pins.values())
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["test"]
+    for requirement in wanted:
+        name = re.split(r"[<>=!\[ ]", requirement)[0].lower().replace("_", "-")
+        assert name in pins, f"{name} is not in requirements.lock"
+
+
+def test_jupyter_book_is_version_one() -> None:
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    assert re.search(r"^jupyter-book==1\.", lock, flags=re.M)
