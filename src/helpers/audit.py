@@ -243,6 +243,7 @@ def _sample_size_finding(c: Claim) -> Finding:
 class JointCheck:
     """A check across several claims."""
 
+    family: str
     check: str
     claims: tuple[str, ...]
     passed: bool
@@ -256,6 +257,7 @@ def _sum_check(name: str, parts: Iterable[Claim], whole: Claim) -> JointCheck:
     ok = total == whole.n
     terms = " + ".join(f"{p.n:,}" for p in parts)
     return JointCheck(
+        "sum",
         name,
         tuple(p.id for p in parts) + (whole.id,),
         ok,
@@ -284,6 +286,7 @@ def _same_question_checks() -> list[JointCheck]:
         if lo <= hi:
             checks.append(
                 JointCheck(
+                    "denominator",
                     f"one denominator for '{var}'",
                     ids,
                     True,
@@ -307,6 +310,7 @@ def _same_question_checks() -> list[JointCheck]:
         )
         checks.append(
             JointCheck(
+                "denominator",
                 f"one denominator for '{var}'",
                 ids,
                 False,
@@ -347,6 +351,7 @@ def _country_denominator_check() -> JointCheck:
     lo, hi = sum(los), sum(his)
     ok = lo <= whole[1] and hi >= whole[0]
     return JointCheck(
+        "denominator",
         "country ICT-use denominators fit the overall percent",
         tuple(c.id for c in parts) + (overall.id,),
         ok,
@@ -369,6 +374,7 @@ def _subset_checks() -> list[JointCheck]:
         ok = (child.n or 0) <= (parent.n or 0)
         out.append(
             JointCheck(
+                "subset",
                 f"'{child.id}' within '{parent_id}'",
                 (child.id, parent_id),
                 ok,
@@ -433,6 +439,7 @@ def joint_table() -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
+                "family": j.family,
                 "check": j.check,
                 "claims": ", ".join(j.claims),
                 "result": "passes" if j.passed else "fails",

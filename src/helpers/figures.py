@@ -94,27 +94,22 @@ def bar_percent(
     return _describe(chart, description)
 
 
-def denominator_ranges(frame: pd.DataFrame, *, description: str) -> alt.LayerChart:
-    """For each percent claim: the range of denominators it allows and the population size."""
-    base = alt.Chart(frame).encode(
-        y=alt.Y("measure:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
-    )
+def nonresponse_ranges(frame: pd.DataFrame, *, description: str) -> alt.LayerChart:
+    """For each percent claim: the range of item non-response its printed percent implies."""
+    data = frame.assign(label=frame["id"] + ": " + frame["reported"])
     tooltip = [
         alt.Tooltip("measure:N", title="claim"),
         alt.Tooltip("reported:N", title="reported"),
+        alt.Tooltip("population:N", title="asked of"),
+        alt.Tooltip("population_size:Q", title="group size", format=","),
         alt.Tooltip("denominator_lo:Q", title="smallest denominator", format=","),
         alt.Tooltip("denominator_hi:Q", title="largest denominator", format=","),
-        alt.Tooltip("population:N", title="implied population"),
-        alt.Tooltip("population_size:Q", title="population size", format=","),
+        alt.Tooltip("nonresponse_lo:Q", title="fewest non-respondents", format=","),
+        alt.Tooltip("nonresponse_hi:Q", title="most non-respondents", format=","),
         alt.Tooltip("status:N", title="audit status"),
     ]
-    bars = base.mark_bar(height=10).encode(
-        x=alt.X(
-            "denominator_lo:Q",
-            title="Denominator (respondents who answered)",
-            scale=alt.Scale(zero=False),
-        ),
-        x2="denominator_hi:Q",
+    base = alt.Chart(data).encode(
+        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
         color=alt.Color(
             "status:N",
             title="Audit status",
@@ -122,15 +117,17 @@ def denominator_ranges(frame: pd.DataFrame, *, description: str) -> alt.LayerCha
                 domain=["consistent", "consistent given non-response", "anomaly"],
                 range=[OKABE_ITO[2], OKABE_ITO[0], OKABE_ITO[5]],
             ),
+            legend=alt.Legend(orient="bottom", direction="vertical"),
         ),
         tooltip=tooltip,
     )
-    ticks = base.mark_tick(thickness=2, size=18, color="black").encode(
-        x="population_size:Q", tooltip=tooltip
+    bars = base.mark_bar(height=10).encode(
+        x=alt.X("nonresponse_lo:Q", title="Respondents asked who did not answer (implied range)"),
+        x2="nonresponse_hi:Q",
     )
-    chart = (bars + ticks).properties(
-        title="Denominators each published percentage allows (bars) and its population (ticks)",
-        width=WIDTH,
+    ends = base.mark_tick(thickness=2, size=14).encode(x="nonresponse_lo:Q")
+    chart = (bars + ends).properties(
+        title="Item non-response implied by each published percentage", width=320
     )
     return _describe(chart, description)
 

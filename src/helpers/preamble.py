@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from IPython.display import HTML
 
 from . import figures
 from .assumptions import value as assumed
@@ -46,6 +47,12 @@ def respondents(seed: int | None, data_file: str) -> tuple[pd.DataFrame, str]:
     canonical = " (the canonical seed)" if used == int(assumed("canonical_seed")) else ""
     frame = generate(used)
     return frame, f"synthetic respondents generated with seed {used}{canonical}"
+
+
+def table(frame: pd.DataFrame, columns: dict[str, str] | None = None) -> HTML:
+    """A results table for the page: chosen columns renamed for readers, no index."""
+    shown = frame[list(columns)].rename(columns=columns) if columns else frame
+    return HTML(shown.to_html(index=False, border=0, na_rep="–", classes="dataframe"))
 
 
 def glue_text(**values: str) -> None:
