@@ -112,3 +112,30 @@ def test_build_changes_nothing_in_the_checkout(site: Path, status_before: str | 
     if status_before is None:
         pytest.skip("not a git checkout")
     assert _git_status() == status_before
+
+
+def test_ledger_is_downloadable_with_a_row_per_claim(site: Path) -> None:
+    import pandas as pd
+
+    root_copy = pd.read_csv(site / "ledger.csv")
+    assert set(registry.claims()) <= set(root_copy["id"])
+    downloads = list((site / "_downloads").rglob("ledger.csv"))
+    assert downloads and downloads[0].read_bytes() == (site / "ledger.csv").read_bytes()
+    page = (site / "notebooks" / "05_ledger.html").read_text(encoding="utf-8")
+    assert "_downloads/" in page and "ledger.csv" in page
+
+
+def test_results_chapters_glue_their_numbers(site: Path) -> None:
+    regression = _text(site / "notebooks" / "03_regression.html")
+    assert re.search(r"The model uses [\d,]+ respondents, of whom [\d,]+ had contact", regression)
+    assert "Published odds ratios (orange diamonds)" in (
+        site / "notebooks" / "03_regression.html"
+    ).read_text(encoding="utf-8")
+    simulation = _text(site / "notebooks" / "04_simulation.html")
+    assert re.search(
+        r"all ten published significance claims reproduce in one survey is "
+        r"[\d.]+% \(Monte Carlo SE [\d.]+%\)",
+        simulation,
+    )
+    front = _text(site / "book" / "index.html")
+    assert re.search(r"Of the \d+ published claims, \d+ reproduce", front)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m helpers audit|synth|validate``.
+"""Command line: ``python -m helpers audit|synth|validate|simulate``.
 
 Errors in input files or arguments print one line to standard error and exit with 1,
 without a traceback.
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from . import audit, dataio, synth
+from . import audit, dataio, simulation, synth
 from .assumptions import value as assumed
 
 
@@ -37,6 +37,25 @@ def _validate(args: argparse.Namespace) -> None:
     print(f"{args.file}: {len(frame):,} respondents, {frame.shape[1]} columns: valid")
 
 
+def _simulate(args: argparse.Namespace) -> None:
+    frame = simulation.simulate(args.replications, args.seed, args.engine)
+    path = dataio.write_atomic(args.out, frame.to_csv(index=False, lineterminator="\n"))
+    print(
+        f"wrote {args.replications:,} replications ({args.engine} engine, seed {args.seed}) "
+        f"to {path}"
+    )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         seed = int(text)
@@ -57,10 +76,17 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="CSV file to write")
     v = sub.add_parser("validate", help="check a respondent file against the codebook")
     v.add_argument("file")
+    m = sub.add_parser(
+        "simulate", help="run the simulation study; one row per replication and coefficient (CSV)"
+    )
+    m.add_argument("--replications", type=_positive, default=1000)
+    m.add_argument("--seed", type=_seed, default=int(assumed("canonical_seed")))
+    m.add_argument("--engine", choices=simulation.ENGINES, default="batched")
+    m.add_argument("--out", required=True, help="CSV file to write")
     return p
 
 
-COMMANDS = {"audit": _audit, "synth": _synth, "validate": _validate}
+COMMANDS = {"audit": _audit, "synth": _synth, "validate": _validate, "simulate": _simulate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,6 +11,9 @@ canonical run whose outputs nbval checks).
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -27,6 +30,7 @@ from .paths import build_dir, project_root
 CANONICAL = "canonical"
 SOURCES = ("_config.yml", "_toc.yml", "book")
 KERNEL = "python3"
+DOWNLOADS = ("ledger.csv",)
 
 
 class BuildError(RuntimeError):
@@ -105,12 +109,44 @@ def _swap(new: Path, target: Path) -> None:
         shutil.rmtree(old)
 
 
-def build(params_file: Path) -> Path:
-    """Build the book for one parameters file; return the folder of the site."""
+def fingerprint(params: dict[str, Any]) -> str:
+    """A hash of everything a build reads: sources, notebooks, helpers, data, lock, params.
+
+    Unlike jupyter-cache, it notices changes in the helpers and the data too.
+    """
+    root = project_root()
+    files = [root / name for name in ("_config.yml", "_toc.yml", "requirements.lock")]
+    for folder in ("book", "notebooks", "src/helpers", "data"):
+        files += [
+            p for p in (root / folder).rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        ]
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
+    for path in sorted(files):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def target_for(name: str) -> Path:
+    """Where the site of a parameter set goes."""
+    return build_dir() / "html" if name == CANONICAL else build_dir() / name / "html"
+
+
+def build(params_file: Path, force: bool = False) -> Path:
+    """Build the book for one parameters file; return the folder of the site.
+
+    When nothing the build reads has changed since the site in place was built, the build
+    is skipped (``force`` rebuilds anyway).
+    """
     params = load_params(params_file)
     name = params_file.stem
     root = project_root()
-    target = build_dir() / "html" if name == CANONICAL else build_dir() / name / "html"
+    target = target_for(name)
+    stamp = build_dir() / ".fingerprints" / name
+    fprint = fingerprint({"params": params, "file": params_file.name})
+    if not force and target.is_dir() and stamp.is_file() and stamp.read_text() == fprint:
+        print(f"{target} is up to date (nothing it is built from has changed)", flush=True)
+        return target
     staging = build_dir() / f".staging-{name}"
     if staging.exists():
         shutil.rmtree(staging)
@@ -124,8 +160,12 @@ def build(params_file: Path) -> Path:
             shutil.copy2(path, src / item)
     (src / "notebooks").mkdir()
     print(f"executing notebooks with {params_file} ...", flush=True)
-    for nb in notebooks():
-        _execute(nb, src / "notebooks" / nb.name, params)
+    os.environ["SWICT_OUTPUT_DIR"] = str(src / "notebooks")
+    try:
+        for nb in notebooks():
+            _execute(nb, src / "notebooks" / nb.name, params)
+    finally:
+        del os.environ["SWICT_OUTPUT_DIR"]
     print("building the site ...", flush=True)
     result = subprocess.run(
         [
@@ -146,8 +186,14 @@ def build(params_file: Path) -> Path:
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-6000:] + result.stderr[-6000:])
         raise BuildError(f"jupyter-book build failed (exit {result.returncode}); see above")
-    _swap(staging / "out" / "_build" / "html", target)
+    site = staging / "out" / "_build" / "html"
+    for name in DOWNLOADS:
+        shutil.copy2(src / "notebooks" / name, site / name)
+    stamp.unlink(missing_ok=True)
+    _swap(site, target)
     shutil.rmtree(staging)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(fprint)
     return target
 
 
@@ -165,12 +211,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.build", description=__doc__)
     parser.add_argument("--params", type=Path, default=Path("notebooks/params/canonical.yaml"))
     parser.add_argument("--refresh-notebooks", action="store_true")
+    parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
     args = parser.parse_args(argv)
     try:
         if args.refresh_notebooks:
             refresh_notebooks()
             return 0
-        site = build(args.params)
+        site = build(args.params, force=args.force)
     except BuildError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

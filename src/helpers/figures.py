@@ -164,3 +164,236 @@ def age_graduation(frame: pd.DataFrame, *, description: str, band: int = 5) -> a
         .properties(title="Age and graduation year of the respondents", width=WIDTH)
     )
     return _describe(chart, description)
+
+
+SOURCE_COLOURS = {
+    "published": OKABE_ITO[0],
+    "derived": OKABE_ITO[4],
+    "assumed split": OKABE_ITO[1],
+    "observed": OKABE_ITO[2],
+}
+
+
+def answer_bars(frame: pd.DataFrame, *, title: str, y_title: str, description: str) -> alt.Chart:
+    """Sorted bars of answers (percent of those who answered), coloured by where each count
+    comes from; tooltips with n and percent."""
+    sources = [s for s in SOURCE_COLOURS if s in set(frame["source"])]
+    chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("answer:N", sort="-x", title=y_title, axis=alt.Axis(labelLimit=300)),
+            x=alt.X(
+                "percent:Q", title="Percent of those who answered", scale=alt.Scale(domain=[0, 100])
+            ),
+            color=alt.Color(
+                "source:N",
+                title="Count is",
+                scale=alt.Scale(domain=sources, range=[SOURCE_COLOURS[s] for s in sources]),
+            ),
+            tooltip=[
+                alt.Tooltip("answer:N", title="answer"),
+                alt.Tooltip("n:Q", title="n", format=","),
+                alt.Tooltip("percent:Q", title="percent", format=".1f"),
+                alt.Tooltip("source:N", title="count is"),
+            ],
+        )
+        .properties(title=title, width=WIDTH - 160)
+    )
+    return _describe(chart, description)
+
+
+def reported_vs_replicated(
+    frame: pd.DataFrame, *, title: str, y_title: str, description: str
+) -> alt.LayerChart:
+    """Bars of replicated percentages with the published percentage as a black tick."""
+    tooltip = [
+        alt.Tooltip("label:N", title=y_title),
+        alt.Tooltip("replicated:Q", title="replicated %", format=".1f"),
+        alt.Tooltip("n:Q", title="n", format=","),
+        alt.Tooltip("denominator:Q", title="of", format=","),
+        alt.Tooltip("reported:Q", title="published %", format=".1f"),
+    ]
+    base = alt.Chart(frame).encode(
+        y=alt.Y("label:N", sort="-x", title=y_title, axis=alt.Axis(labelLimit=300)),
+        tooltip=tooltip,
+    )
+    bars = base.mark_bar(color=OKABE_ITO[0]).encode(
+        x=alt.X(
+            "replicated:Q", title="Percent of those who answered", scale=alt.Scale(domain=[0, 100])
+        )
+    )
+    ticks = base.mark_tick(color="black", thickness=3, size=22).encode(x="reported:Q")
+    chart = (bars + ticks).properties(title=title, width=WIDTH - 160)
+    return _describe(chart, description)
+
+
+def forest(frame: pd.DataFrame, *, description: str) -> alt.LayerChart:
+    """Forest plot on a log scale: replicated OR with 95% CI, and the published OR."""
+    data = frame.dropna(subset=["odds_ratio"])
+    order = list(data["term"])
+    tooltip = [
+        alt.Tooltip("term:N", title="term"),
+        alt.Tooltip("published_or:Q", title="published OR", format=".2f"),
+        alt.Tooltip("published_p:N", title="published p"),
+        alt.Tooltip("odds_ratio:Q", title="replicated OR", format=".2f"),
+        alt.Tooltip("ci_low:Q", title="95% CI from", format=".2f"),
+        alt.Tooltip("ci_high:Q", title="95% CI to", format=".2f"),
+        alt.Tooltip("p_value:Q", title="replicated p", format=".2g"),
+    ]
+    scale = alt.Scale(type="log", domain=[0.1, 20])
+    base = alt.Chart(data).encode(
+        y=alt.Y("term:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        tooltip=tooltip,
+    )
+    ci = base.mark_rule(strokeWidth=2, color=OKABE_ITO[0]).encode(
+        x=alt.X("ci_low:Q", scale=scale, title="Odds ratio (log scale)"), x2="ci_high:Q"
+    )
+    replicated = base.mark_point(filled=True, size=70, color=OKABE_ITO[0], shape="circle").encode(
+        x="odds_ratio:Q"
+    )
+    published = base.mark_point(
+        size=110, color=OKABE_ITO[5], shape="diamond", strokeWidth=2
+    ).encode(x="published_or:Q")
+    one = (
+        alt.Chart(pd.DataFrame({"x": [1.0]}))
+        .mark_rule(strokeDash=[4, 4], color="gray")
+        .encode(x=alt.X("x:Q", scale=scale))
+    )
+    chart = (one + ci + replicated + published).properties(
+        title="Published odds ratios (orange diamonds) and replicated ones with 95% CIs (blue)",
+        width=WIDTH - 120,
+    )
+    return _describe(chart, description)
+
+
+def probabilities(
+    frame: pd.DataFrame, *, variable: str, title: str, y_title: str, description: str
+) -> alt.Chart:
+    """Average predicted probability of the outcome per level of one covariate."""
+    chart = (
+        alt.Chart(frame)
+        .mark_bar(color=OKABE_ITO[2])
+        .encode(
+            y=alt.Y("label:N", sort="-x", title=y_title),
+            x=alt.X(
+                "probability:Q",
+                title="Average predicted probability",
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%"),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title=y_title),
+                alt.Tooltip("probability:Q", title="probability", format=".1%"),
+                alt.Tooltip(
+                    "difference_vs_reference:Q", title="difference vs reference", format="+.1%"
+                ),
+                alt.Tooltip(
+                    "risk_ratio_vs_reference:Q", title="risk ratio vs reference", format=".2f"
+                ),
+                alt.Tooltip("odds_ratio:Q", title="odds ratio vs reference", format=".2f"),
+                alt.Tooltip("observed_n:Q", title="n in model", format=","),
+            ],
+        )
+        .properties(title=title, width=WIDTH - 160)
+    )
+    return _describe(chart, description)
+
+
+def sampling_distributions(frame: pd.DataFrame, *, description: str) -> alt.LayerChart:
+    """Histograms (pre-binned) of replicated odds ratios per term, with the truth marked."""
+    base = alt.Chart(frame)
+    bars = base.mark_bar(color=OKABE_ITO[0]).encode(
+        x=alt.X(
+            "bin_start:Q", title="Estimated odds ratio", bin="binned", scale=alt.Scale(zero=False)
+        ),
+        x2="bin_end:Q",
+        y=alt.Y("replications:Q", title="Replications"),
+        tooltip=[
+            alt.Tooltip("term:N"),
+            alt.Tooltip("bin_start:Q", title="OR from", format=".3f"),
+            alt.Tooltip("bin_end:Q", title="OR to", format=".3f"),
+            alt.Tooltip("replications:Q", title="replications", format=","),
+        ],
+    )
+    truth = base.mark_rule(color=OKABE_ITO[5], strokeWidth=2).encode(
+        x="true_or:Q", tooltip=[alt.Tooltip("true_or:Q", title="published (true) OR")]
+    )
+    chart = (
+        alt.layer(bars, truth, data=frame)
+        .properties(width=170, height=100)
+        .facet(facet=alt.Facet("term:N", title=None), columns=3)
+        .resolve_scale(x="independent", y="independent")
+        .properties(title="Sampling distribution of each odds ratio (true value in orange)")
+    )
+    return _describe(chart, description)
+
+
+def rates_with_error(
+    frame: pd.DataFrame,
+    *,
+    value: str,
+    error: str,
+    title: str,
+    x_title: str,
+    description: str,
+    reference: float | None = None,
+    domain: tuple[float, float] = (0.0, 1.0),
+) -> alt.LayerChart:
+    """Points per term with ±2 Monte Carlo standard errors, on a percentage axis."""
+    data = frame.assign(lo=frame[value] - 2 * frame[error], hi=frame[value] + 2 * frame[error])
+    base = alt.Chart(data).encode(
+        y=alt.Y("term:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
+        tooltip=[
+            alt.Tooltip("term:N"),
+            alt.Tooltip(f"{value}:Q", format=".1%"),
+            alt.Tooltip(f"{error}:Q", title="Monte Carlo SE", format=".1%"),
+        ],
+    )
+    scale = alt.Scale(domain=list(domain), clamp=True)
+    axis = alt.Axis(format="%")
+    layers = [
+        base.mark_rule(color=OKABE_ITO[0]).encode(
+            x=alt.X("lo:Q", title=x_title, scale=scale, axis=axis), x2="hi:Q"
+        ),
+        base.mark_point(filled=True, size=50, color=OKABE_ITO[0]).encode(
+            x=alt.X(f"{value}:Q", title=x_title, scale=scale, axis=axis)
+        ),
+    ]
+    if reference is not None:
+        layers.insert(
+            0,
+            alt.Chart(pd.DataFrame({"x": [reference]}))
+            .mark_rule(strokeDash=[4, 4], color="gray")
+            .encode(x="x:Q"),
+        )
+    chart = alt.layer(*layers).properties(title=title, width=WIDTH - 160)
+    return _describe(chart, description)
+
+
+def power_grid(frame: pd.DataFrame, *, title: str, description: str) -> alt.LayerChart:
+    """Heat map of probabilities (terms × scenarios) with the value written in each cell."""
+    scenarios = list(dict.fromkeys(frame["scenario"]))
+    base = alt.Chart(frame).encode(
+        x=alt.X(
+            "scenario:N", sort=scenarios, title=None, axis=alt.Axis(labelAngle=-35, labelLimit=220)
+        ),
+        y=alt.Y("term:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
+        tooltip=[
+            alt.Tooltip("term:N"),
+            alt.Tooltip("scenario:N"),
+            alt.Tooltip("power:Q", title="probability", format=".1%"),
+            alt.Tooltip("power_mcse:Q", title="Monte Carlo SE", format=".1%"),
+        ],
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color(
+            "power:Q", title="Probability", scale=alt.Scale(scheme="viridis", domain=[0, 1])
+        )
+    )
+    labels = base.mark_text(fontSize=11).encode(
+        text=alt.Text("power:Q", format=".0%"),
+        color=alt.condition("datum.power > 0.6", alt.value("black"), alt.value("white")),
+    )
+    chart = (cells + labels).properties(title=title, width=60 * len(scenarios))
+    return _describe(chart, description)

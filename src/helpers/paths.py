@@ -34,6 +34,14 @@ def data_dir() -> Path:
     return project_root() / "data"
 
 
+def output_dir() -> Path:
+    """Where notebooks write files for the site (the ledger CSV): ``$SWICT_OUTPUT_DIR``
+    during a book build, else ``_build/outputs``."""
+    if env := os.environ.get("SWICT_OUTPUT_DIR"):
+        return Path(env)
+    return build_dir() / "outputs"
+
+
 def build_dir() -> Path:
     """The folder every build output goes to (never tracked by git)."""
     return project_root() / "_build"

@@ -49,9 +49,18 @@ def respondents(seed: int | None, data_file: str) -> tuple[pd.DataFrame, str]:
     return frame, f"synthetic respondents generated with seed {used}{canonical}"
 
 
-def table(frame: pd.DataFrame, columns: dict[str, str] | None = None) -> HTML:
-    """A results table for the page: chosen columns renamed for readers, no index."""
-    shown = frame[list(columns)].rename(columns=columns) if columns else frame
+def table(
+    frame: pd.DataFrame,
+    columns: dict[str, str] | None = None,
+    formats: dict[str, str] | None = None,
+) -> HTML:
+    """A results table for the page: chosen columns renamed for readers, numbers formatted
+    (``{"odds_ratio": "{:.2f}"}``), no index."""
+    shown = frame.copy()
+    for col, fmt in (formats or {}).items():
+        shown[col] = [fmt.format(v) if pd.notna(v) else "–" for v in shown[col]]
+    if columns:
+        shown = shown[list(columns)].rename(columns=columns)
     return HTML(shown.to_html(index=False, border=0, na_rep="–", classes="dataframe"))
 
 
@@ -63,3 +72,12 @@ def glue_text(**values: str) -> None:
         if not isinstance(text, str):
             raise TypeError(f"glue '{name}': pre-format the value as a string")
         glue(name, text, display=False)
+
+
+def resolve_replications(replications: int) -> int:
+    """Check the number of simulated surveys."""
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise ParameterError(
+            f"parameter 'replications' must be a whole number ≥ 1, not {replications!r}"
+        )
+    return replications
