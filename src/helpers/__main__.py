@@ -28,6 +28,8 @@ def _audit(_: argparse.Namespace) -> None:
 
 def _synth(args: argparse.Namespace) -> None:
     frame = synth.generate(args.seed)
+    if args.sample:
+        frame = synth.subsample(frame, args.sample, args.seed)
     path = dataio.write_atomic(args.out, dataio.to_csv_text(frame))
     print(f"wrote {len(frame):,} synthetic respondents (seed {args.seed}) to {path}")
 
@@ -74,6 +76,7 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("synth", help="write a synthetic respondent file (CSV)")
     s.add_argument("--seed", type=_seed, default=int(assumed("canonical_seed")))
     s.add_argument("--out", required=True, help="CSV file to write")
+    s.add_argument("--sample", type=_positive, help="keep a simple random sample of N respondents")
     v = sub.add_parser("validate", help="check a respondent file against the codebook")
     v.add_argument("file")
     m = sub.add_parser(

@@ -14,6 +14,8 @@ import argparse
 import hashlib
 import json
 import os
+import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +27,10 @@ import nbformat
 import papermill
 import yaml
 
+from .params import ParameterError
+from .params import check as check_parameters
 from .paths import build_dir, project_root
+from .vega_render import MIME as VEGA_MIME
 
 CANONICAL = "canonical"
 SOURCES = ("_config.yml", "_toc.yml", "book")
@@ -57,19 +62,14 @@ def load_params(path: Path) -> dict[str, Any]:
         raise BuildError(f"{path}: not valid YAML ({err})") from None
     if not isinstance(params, dict):
         raise BuildError(f"{path}: expected 'name: value' lines")
-    known: dict[str, Any] = {}
-    for nb in notebooks():
-        known.update(declared_parameters(nb))
-    unknown = sorted(set(params) - set(known))
-    if unknown:
-        raise BuildError(
-            f"{path}: unknown parameter {', '.join(unknown)}; the notebooks take "
-            + ", ".join(sorted(known))
-        )
+    try:
+        check_parameters(params)
+    except ParameterError as err:
+        raise BuildError(f"{path}: {err}") from None
     return params
 
 
-def _execute(src: Path, dest: Path, params: dict[str, Any]) -> None:
+def _execute(src: Path, dest: Path, params: dict[str, Any]) -> float:
     own = declared_parameters(src)
     given = {k: v for k, v in params.items() if k in own}
     started = time.perf_counter()
@@ -93,7 +93,59 @@ def _execute(src: Path, dest: Path, params: dict[str, Any]) -> None:
         if "injected-parameters" in tags and "remove-cell" not in tags:
             cell.metadata["tags"] = [*tags, "remove-cell"]
     nbformat.write(nb, dest)
-    print(f"  executed {src.name} in {time.perf_counter() - started:.1f} s", flush=True)
+    seconds = time.perf_counter() - started
+    print(f"  executed {src.name} in {seconds:.1f} s", flush=True)
+    return seconds
+
+
+def _chart_title(spec: dict[str, Any]) -> str:
+    title = spec.get("title", "")
+    if isinstance(title, dict):
+        title = title.get("text", "")
+    return str(title or spec.get("description", "chart")[:80])
+
+
+def outputs_table(folder: Path) -> str:
+    """A Markdown table of every chart, table and glued number of the executed notebooks."""
+    lines = ["| notebook | kind | what | glue key |", "| --- | --- | --- | --- |"]
+    for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        keys = []
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                data = out.get("data", {})
+                name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+                if name:
+                    keys.append(name)
+                elif VEGA_MIME in data:
+                    lines.append(f"| {path.stem} | figure | {_chart_title(data[VEGA_MIME])} | – |")
+                elif "<table" in str(data.get("text/html", "")):
+                    header = re.findall(r"<th>([^<]*)</th>", str(data["text/html"]))[:4]
+                    lines.append(f"| {path.stem} | table | columns: {', '.join(header)} … | – |")
+        if keys:
+            lines.append(
+                f"| {path.stem} | numbers in the prose | {len(keys)} glued values | "
+                + ", ".join(f"`{k}`" for k in keys)
+                + " |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _write_generated(src: Path, timings: dict[str, float], total: float) -> None:
+    """Pages the build writes for itself: runtime of this build, and the outputs map."""
+    folder = src / "book" / "_generated"
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = "\n".join(f"| {name} | {sec:.1f} s |" for name, sec in timings.items())
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}, "
+        f"Python {platform.python_version()}"
+    )
+    (folder / "runtime.md").write_text(
+        f"Executed on {machine}.\n\n| notebook | execution time |\n| --- | --- |\n{rows}\n"
+        f"| all notebooks | {total:.1f} s |\n",
+        encoding="utf-8",
+    )
+    (folder / "outputs.md").write_text(outputs_table(src / "notebooks"), encoding="utf-8")
 
 
 def _swap(new: Path, target: Path) -> None:
@@ -161,11 +213,12 @@ def build(params_file: Path, force: bool = False) -> Path:
     (src / "notebooks").mkdir()
     print(f"executing notebooks with {params_file} ...", flush=True)
     os.environ["SWICT_OUTPUT_DIR"] = str(src / "notebooks")
+    started = time.perf_counter()
     try:
-        for nb in notebooks():
-            _execute(nb, src / "notebooks" / nb.name, params)
+        timings = {nb.name: _execute(nb, src / "notebooks" / nb.name, params) for nb in notebooks()}
     finally:
         del os.environ["SWICT_OUTPUT_DIR"]
+    _write_generated(src, timings, time.perf_counter() - started)
     print("building the site ...", flush=True)
     result = subprocess.run(
         [

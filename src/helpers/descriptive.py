@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from .registry import Claim, claims
+from .registry import Claim, claims, country_sizes
 
 NOT_APPLICABLE = "not applicable"
 
@@ -24,7 +24,9 @@ def _subset(frame: pd.DataFrame, c: Claim) -> pd.DataFrame:
 def replicate(frame: pd.DataFrame, c: Claim) -> dict[str, object]:
     """Recompute one count or percent claim from respondent-level data."""
     row: dict[str, object] = {"id": c.id, "measure": c.measure, "reported": c.reported()}
-    if not c.in_sample or (c.country and not (frame["country"] == c.country).any()):
+    whole_sample = set(frame["country"].dropna()) == set(country_sizes())
+    present = (frame["country"] == c.country).any() if c.country else whole_sample
+    if not c.in_sample or not present:
         return {
             **row,
             "n": None,
@@ -109,22 +111,43 @@ def distribution(frame: pd.DataFrame, variable: str, synthetic: bool = True) -> 
 
 
 def comparison(frame: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
-    """Published beside replicated percentages for some percent claims (for charts)."""
-    table = replicate_all(frame).set_index("id")
+    """Replicated percentages for some percent claims, with the published percentage where
+    it applies to these data (for charts). A country claim is skipped when its country is
+    absent; a whole-sample claim on a country subset keeps its replicated value but has no
+    published comparator."""
     rows = []
     for claim_id in ids:
         c = claims()[claim_id]
-        r = table.loc[claim_id]
-        if r["match"] == NOT_APPLICABLE or not r["denominator"]:
+        if c.country and not (frame["country"] == c.country).any():
             continue
+        r = replicate(frame, c)
+        answers = _subset(frame, c)[c.variable]
+        denominator = int(answers.notna().sum())
+        if not denominator:
+            continue
+        n = int(answers.isin(list(c.counts)).fillna(False).sum())
         rows.append(
             {
                 "id": claim_id,
                 "label": c.measure,
-                "reported": c.percent,
-                "replicated": 100 * int(r["n"]) / int(r["denominator"]),
-                "n": int(r["n"]),
-                "denominator": int(r["denominator"]),
+                "reported": c.percent if r["match"] != NOT_APPLICABLE else None,
+                "replicated": 100 * n / denominator,
+                "n": n,
+                "denominator": denominator,
             }
         )
-    return pd.DataFrame(rows)
+    columns = ["id", "label", "reported", "replicated", "n", "denominator"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def describe_comparison(table: pd.DataFrame) -> str:
+    """One sentence per row for a chart's text description."""
+    parts = []
+    for r in table.sort_values("replicated", ascending=False).itertuples():
+        published = (
+            f"published {r.reported:g}%"
+            if pd.notna(r.reported)
+            else "no published figure for these data"
+        )
+        parts.append(f"{r.label}: {r.replicated:.1f}% ({r.n:,} of {r.denominator:,}), {published}")
+    return "; ".join(parts) + "." if parts else "No applicable figures."

@@ -171,7 +171,25 @@ def average_predictions(model: ModelFit, variable: str) -> pd.DataFrame:
         )
     out = pd.DataFrame(rows)
     ref = references()[variable]
-    base = float(out.loc[out[variable] == ref, "probability"].iloc[0])
+    reference = out.loc[out[variable] == ref, "probability"]
+    base = float(reference.iloc[0]) if len(reference) and variable not in model.dropped else np.nan
     out["difference_vs_reference"] = out["probability"] - base
     out["risk_ratio_vs_reference"] = out["probability"] / base
     return out
+
+
+def probability_contrast(model: ModelFit, variable: str, level: str) -> dict[str, float] | None:
+    """Average predicted probabilities for the reference and one level, with their risk
+    ratio and odds ratio; None when these data cannot estimate the contrast."""
+    if variable in model.dropped or level not in set(model.data[variable]):
+        return None
+    pred = average_predictions(model, variable).set_index(variable)
+    ref = references()[variable]
+    p0, p1 = float(pred.loc[ref, "probability"]), float(pred.loc[level, "probability"])
+    odds = {term_name(k): float(np.exp(v)) for k, v in model.result.params.items()}
+    return {
+        "reference": p0,
+        "level": p1,
+        "risk_ratio": p1 / p0,
+        "odds_ratio": odds.get(f"{variable}[{level}]", np.nan),
+    }

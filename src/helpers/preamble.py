@@ -6,19 +6,13 @@ ask for, and :func:`glue_text` to hand pre-formatted numbers to the prose.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 from IPython.display import HTML
 
-from . import figures
+from . import figures, params
 from .assumptions import value as assumed
 from .dataio import read_respondents
 from .synth import generate
-
-
-class ParameterError(ValueError):
-    """A notebook parameter has a value it cannot take."""
 
 
 def setup() -> None:
@@ -30,23 +24,34 @@ def setup() -> None:
 
 def resolve_seed(seed: int | None) -> int:
     """The seed to use: the canonical one when ``seed`` is None."""
-    if seed is None:
-        return int(assumed("canonical_seed"))
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ParameterError(f"parameter 'seed' must be a whole number ≥ 0 or None, not {seed!r}")
-    return seed
+    params.check({"seed": seed})
+    return int(assumed("canonical_seed")) if seed is None else seed
 
 
-def respondents(seed: int | None, data_file: str) -> tuple[pd.DataFrame, str]:
-    """The respondent data the parameters ask for, and a sentence saying what they are."""
+def respondents(
+    seed: int | None, data_file: str, countries: list[str] | None = None
+) -> tuple[pd.DataFrame, str]:
+    """The respondent data the parameters ask for, and a sentence saying what they are.
+
+    With a ``countries`` subset, only those countries' respondents are kept.
+    """
+    checked = {"seed": seed, "data_file": data_file}
+    if countries is not None:
+        checked["countries"] = countries
+    params.check(checked)
     if data_file:
-        path = Path(data_file)
+        path = params.data_path(data_file)
         frame = read_respondents(path)
-        return frame, f"the respondent file `{path.name}` ({len(frame):,} respondents)"
-    used = resolve_seed(seed)
-    canonical = " (the canonical seed)" if used == int(assumed("canonical_seed")) else ""
-    frame = generate(used)
-    return frame, f"synthetic respondents generated with seed {used}{canonical}"
+        label = f"the respondent file `{path.name}` ({len(frame):,} respondents)"
+    else:
+        used = resolve_seed(seed)
+        canonical = " (the canonical seed)" if used == int(assumed("canonical_seed")) else ""
+        frame = generate(used)
+        label = f"synthetic respondents generated with seed {used}{canonical}"
+    if countries is not None and set(countries) != set(frame["country"].dropna()):
+        frame = frame[frame["country"].isin(countries)].reset_index(drop=True)
+        label += f", restricted to {', '.join(countries)} ({len(frame):,} respondents)"
+    return frame, label
 
 
 def table(
@@ -64,6 +69,11 @@ def table(
     return HTML(shown.to_html(index=False, border=0, na_rep="–", classes="dataframe"))
 
 
+def parameters_note(**values: object) -> None:
+    """Glue ``params_text``: the parameters that built this page."""
+    glue_text(params_text=params.describe(values))
+
+
 def glue_text(**values: str) -> None:
     """Glue pre-formatted strings for the prose (``{glue:text}`name` ``)."""
     from myst_nb import glue
@@ -76,8 +86,5 @@ def glue_text(**values: str) -> None:
 
 def resolve_replications(replications: int) -> int:
     """Check the number of simulated surveys."""
-    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise ParameterError(
-            f"parameter 'replications' must be a whole number ≥ 1, not {replications!r}"
-        )
+    params.check({"replications": replications})
     return replications

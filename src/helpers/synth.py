@@ -206,3 +206,11 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             out[f.name] = pd.array([None if v in ("NR", "NA") else v for v in col], dtype="string")
     return pd.DataFrame(out)
+
+
+def subsample(frame: pd.DataFrame, size: int, seed: int) -> pd.DataFrame:
+    """A simple random sample of ``size`` respondents (a class-sized survey), ids kept."""
+    if not 1 <= size <= len(frame):
+        raise ValueError(f"a sample must hold 1 to {len(frame):,} respondents, not {size:,}")
+    rows = np.sort(np.random.default_rng(seed).choice(len(frame), size=size, replace=False))
+    return frame.iloc[rows].reset_index(drop=True)

@@ -1,0 +1,116 @@
+"""Parameter sets: variant books differ where they should; bad parameters fail at once."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from helpers import build, params, registry
+
+PARAMS = ROOT / "notebooks" / "params"
+
+
+def _tree_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def canonical() -> Path:
+    return build.build(PARAMS / "canonical.yaml")
+
+
+@pytest.fixture(scope="module")
+def variants(canonical: Path) -> dict[str, Path]:
+    before = _tree_hash(canonical)
+    built = {name: build.build(PARAMS / f"{name}.yaml") for name in ("israel", "own-data")}
+    assert _tree_hash(canonical) == before, "a variant build changed the canonical site"
+    return built
+
+
+def test_variants_build_into_their_own_folders(variants: dict[str, Path]) -> None:
+    for name, site in variants.items():
+        assert site == ROOT / "_build" / name / "html"
+        assert (site / "notebooks" / "05_ledger.html").is_file()
+
+
+def test_israel_variant_has_israel_numbers(variants: dict[str, Path], canonical: Path) -> None:
+    ledger = pd.read_csv(variants["israel"] / "ledger.csv").set_index("id")
+    full = pd.read_csv(canonical / "ledger.csv").set_index("id")
+    # whole-sample and other-country claims do not apply to Israel alone
+    for claim_id in ("n_total", "n_canada", "ict_use", "ict_use_canada", "outside_hours"):
+        assert ledger.loc[claim_id, "match"] == "not applicable", claim_id
+    assert ledger.loc["n_israel", "match"] == "exact"
+    assert ledger.loc["ict_use_israel", "match"] == "exact"
+    # the country contrasts cannot be estimated from one country
+    assert ledger.loc["or_israel", "replicated"] == "not estimable in these data"
+    assert ledger.loc["or_hospital", "replicated"] != full.loc["or_hospital", "replicated"]
+    page = (variants["israel"] / "notebooks" / "03_regression.html").read_text(encoding="utf-8")
+    assert "only one country (Israel) in these data" in page
+    assert "countries = Israel" in page
+
+
+def test_own_data_variant_reads_the_file(variants: dict[str, Path]) -> None:
+    ledger = pd.read_csv(variants["own-data"] / "ledger.csv").set_index("id")
+    assert ledger.loc["n_total", "match"] == "differs"
+    assert ledger.loc["n_total", "replicated"] == "n = 600"
+    page = (variants["own-data"] / "notebooks" / "01_data.html").read_text(encoding="utf-8")
+    assert "class_survey.csv" in page
+
+
+def test_injected_parameters_are_hidden_and_stated(variants: dict[str, Path]) -> None:
+    page = (variants["israel"] / "notebooks" / "02_descriptive.html").read_text(encoding="utf-8")
+    assert "Parameters" in page and "injected-parameters" not in page
+    assert 'countries = ["Israel"]' not in page
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "countries: [France]\n",
+            "parameter 'countries': unknown 'France'; allowed values: Canada",
+        ),
+        ("replications: -5\n", "parameter 'replications' must be a whole number ≥ 1"),
+        ("data_file: nowhere.csv\n", "parameter 'data_file': no file"),
+        ("colour: blue\n", "unknown parameter 'colour'; the book takes seed"),
+        ("seed: -1\n", "parameter 'seed' must be a whole number ≥ 0"),
+        ("countries: []\n", "parameter 'countries' must be a non-empty list"),
+        ("- just\n- a list\n", "expected 'name: value' lines"),
+    ],
+)
+def test_bad_parameters_fail_at_once(tmp_path: Path, text: str, message: str, capsys) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert build.main(["--params", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert message in err and str(path) in err and "Traceback" not in err
+    assert not (ROOT / "_build" / "bad").exists()
+
+
+def test_missing_parameters_file(capsys) -> None:
+    assert build.main(["--params", "notebooks/params/nope.yaml"]) == 1
+    assert "parameters file not found" in capsys.readouterr().err
+
+
+def test_every_shipped_parameter_file_is_valid() -> None:
+    import yaml
+
+    for path in PARAMS.glob("*.yaml"):
+        params.check(yaml.safe_load(path.read_text(encoding="utf-8")))
+    assert {p.stem for p in PARAMS.glob("*.yaml")} >= {
+        "canonical",
+        "canada",
+        "usa",
+        "israel",
+        "seed-7",
+        "own-data",
+    }
+    assert registry.country_sizes()
