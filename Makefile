@@ -8,7 +8,7 @@ PARAMS ?= notebooks/params/canonical.yaml
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help book notebooks test serve lab lock bench clean env
+.PHONY: help book notebooks test serve lab lock bench clean env linkcheck pdf
 
 help:
 	@echo "make book    - set up (first time), execute the notebooks and build _build/html"
@@ -18,6 +18,7 @@ help:
 	@echo "make notebooks - re-execute the committed notebooks in place (the canonical run)"
 	@echo "make lock    - regenerate requirements.lock and environment.yml from pyproject.toml"
 	@echo "make bench   - print the benchmarks"
+	@echo "make pdf     - the whole book as one PDF (_build/pdf/book.pdf; needs Chromium)"
 
 env: $(STAMP)
 
@@ -51,6 +52,12 @@ lock:
 	{ echo "# Exact versions of the whole environment (Python 3.11). Generated from pyproject.toml by 'make lock'; do not edit."; \
 	  _build/lockenv/bin/python -m pip freeze --all --exclude socialwork-ict-replication | grep -v '^pip=='; } > requirements.lock
 	$(or $(wildcard $(BIN)/python),_build/lockenv/bin/python) -m helpers.lockfile requirements.lock environment.yml
+
+linkcheck: $(STAMP)
+	$(BIN)/python -m helpers.build --builder linkcheck
+
+pdf: $(STAMP)
+	$(BIN)/python -m helpers.pdf
 
 bench: $(STAMP)
 	$(BIN)/python -m helpers.bench

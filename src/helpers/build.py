@@ -31,6 +31,7 @@ from .params import ParameterError
 from .params import check as check_parameters
 from .paths import build_dir, project_root
 from .vega_render import MIME as VEGA_MIME
+from .vega_render import STATIC_ENV
 
 CANONICAL = "canonical"
 SOURCES = ("_config.yml", "_toc.yml", "book")
@@ -84,8 +85,9 @@ def _execute(src: Path, dest: Path, params: dict[str, Any]) -> float:
             log_output=False,
         )
     except papermill.PapermillExecutionError as err:
+        first = next((line for line in str(err.source).splitlines() if line.strip()), "")
         raise BuildError(
-            f"{src.name} failed in cell {err.cell_index}: {err.ename}: {err.evalue}"
+            f"{src.name} failed: {err.ename}: {err.evalue} (in the cell starting {first!r})"
         ) from None
     nb = nbformat.read(dest, as_version=4)
     for cell in nb.cells:
@@ -179,12 +181,12 @@ def fingerprint(params: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
-def target_for(name: str) -> Path:
+def target_for(name: str, builder: str = "html") -> Path:
     """Where the site of a parameter set goes."""
-    return build_dir() / "html" if name == CANONICAL else build_dir() / name / "html"
+    return build_dir() / builder if name == CANONICAL else build_dir() / name / builder
 
 
-def build(params_file: Path, force: bool = False) -> Path:
+def build(params_file: Path, force: bool = False, builder: str = "html") -> Path:
     """Build the book for one parameters file; return the folder of the site.
 
     When nothing the build reads has changed since the site in place was built, the build
@@ -193,13 +195,13 @@ def build(params_file: Path, force: bool = False) -> Path:
     params = load_params(params_file)
     name = params_file.stem
     root = project_root()
-    target = target_for(name)
-    stamp = build_dir() / ".fingerprints" / name
-    fprint = fingerprint({"params": params, "file": params_file.name})
+    target = target_for(name, builder)
+    stamp = build_dir() / ".fingerprints" / f"{name}-{builder}"
+    fprint = fingerprint({"params": params, "file": params_file.name, "builder": builder})
     if not force and target.is_dir() and stamp.is_file() and stamp.read_text() == fprint:
         print(f"{target} is up to date (nothing it is built from has changed)", flush=True)
         return target
-    staging = build_dir() / f".staging-{name}"
+    staging = build_dir() / f".staging-{name}-{builder}"
     if staging.exists():
         shutil.rmtree(staging)
     src = staging / "src"
@@ -220,28 +222,28 @@ def build(params_file: Path, force: bool = False) -> Path:
         del os.environ["SWICT_OUTPUT_DIR"]
     _write_generated(src, timings, time.perf_counter() - started)
     print("building the site ...", flush=True)
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("jupyter-book")),
-            "build",
-            str(src),
-            "--builder",
-            "html",
-            "--path-output",
-            str(staging / "out"),
-            "-W",
-            "--keep-going",
-        ],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
+    env = dict(os.environ)
+    if builder != "html":
+        env[STATIC_ENV] = "1"
+    command = [
+        str(Path(sys.executable).with_name("jupyter-book")),
+        "build",
+        str(src),
+        "--builder",
+        builder,
+        "--path-output",
+        str(staging / "out"),
+        "-W",
+        "--keep-going",
+    ]
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-6000:] + result.stderr[-6000:])
         raise BuildError(f"jupyter-book build failed (exit {result.returncode}); see above")
-    site = staging / "out" / "_build" / "html"
-    for name in DOWNLOADS:
-        shutil.copy2(src / "notebooks" / name, site / name)
+    site = staging / "out" / "_build" / builder
+    if builder != "linkcheck":
+        for name in DOWNLOADS:
+            shutil.copy2(src / "notebooks" / name, site / name)
     stamp.unlink(missing_ok=True)
     _swap(site, target)
     shutil.rmtree(staging)
@@ -265,12 +267,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", type=Path, default=Path("notebooks/params/canonical.yaml"))
     parser.add_argument("--refresh-notebooks", action="store_true")
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    parser.add_argument("--builder", default="html", choices=["html", "singlehtml", "linkcheck"])
     args = parser.parse_args(argv)
     try:
         if args.refresh_notebooks:
             refresh_notebooks()
             return 0
-        site = build(args.params, force=args.force)
+        site = build(args.params, force=args.force, builder=args.builder)
     except BuildError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

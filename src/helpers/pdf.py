@@ -1,0 +1,85 @@
+"""The whole book as one PDF: ``make pdf``.
+
+Chromium prints the single-page HTML build of the book, with every chart drawn at build time
+as inline SVG by vl-convert. Chromium rather than LaTeX: the project already needs Chromium
+for its browser tests, while a TeX Live able to typeset the book is a large extra install,
+and printing the HTML keeps the PDF identical in content to the site.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .build import CANONICAL, BuildError, build
+from .paths import build_dir, project_root
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-pdf-header-footer",
+    "--virtual-time-budget=20000",
+]
+
+
+def chromium() -> str:
+    """The Chromium executable (Debian's package installs /usr/bin/chromium)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        raise BuildError("Chromium is needed to print the PDF: apt-get install chromium")
+    return found
+
+
+def make_pdf(params_file: Path | None = None) -> Path:
+    """Build the single-page book and print it to ``_build/pdf/book.pdf``."""
+    params_file = params_file or project_root() / "notebooks" / "params" / f"{CANONICAL}.yaml"
+    site = build(params_file, builder="singlehtml")
+    # the single page is written under the root document's folder, but its links to the
+    # style sheets assume it sits at the top of the site: print a copy placed there
+    page = site / "print.html"
+    shutil.copy2(site / "book" / "index.html", page)
+    out = build_dir() / "pdf" / "book.pdf"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+        printed = Path(tmp) / "book.pdf"
+        subprocess.run(
+            [
+                chromium(),
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={tmp}/profile",
+                f"--print-to-pdf={printed}",
+                page.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        if not printed.is_file() or printed.stat().st_size == 0:
+            raise BuildError("Chromium did not write the PDF")
+        printed.replace(out)
+    site_html = build_dir() / "html"
+    if site_html.is_dir():
+        shutil.copy2(out, site_html / "book.pdf")
+    return out
+
+
+def main() -> int:
+    try:
+        path = make_pdf()
+    except (BuildError, subprocess.CalledProcessError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""The built site in a real browser (Chromium driven by Playwright), served on localhost."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from helpers import build, registry
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    site = build.build(ROOT / "notebooks" / "params" / "canonical.yaml")
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def _pages() -> list[str]:
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]] + [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
+    return [f"{f}.html" for f in files]
+
+
+def _visit(browser, url: str, base: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    foreign: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith((base, "data:", "blob:")) else foreign.append(r.url),
+    )
+    page.goto(url, wait_until="networkidle")
+    return context, page, errors, foreign
+
+
+@pytest.mark.parametrize("path", _pages())
+def test_page_loads_cleanly_and_renders_its_charts(browser, server: str, path: str) -> None:
+    context, page, errors, foreign = _visit(browser, f"{server}/{path}", server)
+    try:
+        charts = page.locator(".vega-chart").count()
+        if charts:
+            page.wait_for_function(
+                "n => (window.bookCharts || []).length === n", arg=charts, timeout=60_000
+            )
+            marks = page.evaluate(
+                """() => window.bookCharts.map(v => {
+                    let count = 0;
+                    const walk = item => {
+                        count += 1;
+                        (item.items || []).forEach(walk);
+                    };
+                    walk(v.scenegraph().root);
+                    return count;
+                })"""
+            )
+            assert all(m > 3 for m in marks), marks
+            drawn = page.evaluate(
+                """() => Array.from(document.querySelectorAll('.vega-chart')).map(
+                    div => div.querySelectorAll('canvas.marks, svg.marks').length)"""
+            )
+            assert all(n >= 1 for n in drawn), drawn
+        assert not errors, errors
+        assert not foreign, foreign
+    finally:
+        context.close()
+
+
+def test_ledger_table_has_a_row_for_every_claim(browser, server: str) -> None:
+    context, page, _, _ = _visit(browser, f"{server}/notebooks/05_ledger.html", server)
+    try:
+        cells = page.locator("table.dataframe tbody tr td:first-child").all_inner_texts()
+        assert set(registry.claims()) <= set(cells)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "ledger.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_front_page_and_forest_plot_screenshots(browser, server: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context, page, _, _ = _visit(browser, f"{server}/book/index.html", server)
+    try:
+        assert "simulation-based replication" in page.title()
+        page.screenshot(path=str(SCREENSHOTS / "front.png"), full_page=True)
+        page.goto(f"{server}/notebooks/03_regression.html", wait_until="networkidle")
+        charts = page.locator(".vega-chart").count()
+        page.wait_for_function("n => (window.bookCharts || []).length === n", arg=charts)
+        forest = page.locator(".vega-chart").first
+        forest.scroll_into_view_if_needed()
+        forest.screenshot(path=str(SCREENSHOTS / "forest.png"))
+    finally:
+        context.close()
+    for name in ("front", "forest", "ledger"):
+        if (SCREENSHOTS / f"{name}.png").exists():
+            assert (SCREENSHOTS / f"{name}.png").stat().st_size > 5_000
+
+
+def test_search_returns_results(browser, server: str) -> None:
+    context, page, errors, _ = _visit(browser, f"{server}/search.html?q=denominator", server)
+    try:
+        page.wait_for_selector("#search-results ul.search li", timeout=20_000)
+        assert page.locator("#search-results ul.search li").count() > 0
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_download_button_is_present(browser, server: str) -> None:
+    context, page, _, _ = _visit(browser, f"{server}/notebooks/01_data.html", server)
+    try:
+        assert page.locator(".dropdown-download-buttons").count() > 0
+    finally:
+        context.close()
