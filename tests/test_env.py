@@ -29,3 +29,15 @@ def test_every_dependency_is_pinned_exactly() -> None:
 def test_jupyter_book_is_version_one() -> None:
     lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
     assert re.search(r"^jupyter-book==1\.", lock, flags=re.M)
+
+
+def test_committed_notebooks_carry_the_canonical_outputs() -> None:
+    """nbval compares reruns against stored outputs: a notebook saved without them would
+    pass vacuously, so every code cell must have been executed."""
+    import json
+
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+        unexecuted = [i for i, c in enumerate(code) if c.get("execution_count") is None]
+        assert not unexecuted, f"{path.name}: code cells {unexecuted} have no stored outputs"
