@@ -43,7 +43,7 @@ serve:
 	$(or $(wildcard $(BIN)/python),$(PYTHON)) -m http.server --directory _build/html --bind 127.0.0.1 8000
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=. notebooks
+	$(BIN)/jupyter lab --allow-root --ServerApp.root_dir=notebooks
 
 lock:
 	rm -rf _build/lockenv && $(PYTHON) -m venv _build/lockenv
