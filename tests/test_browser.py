@@ -32,9 +32,18 @@ pytestmark = [
 ]
 
 
+REPOSITORY = "https://github.com/example/socialwork-ict-replication"
+
+
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    site = build.build(ROOT / "notebooks" / "params" / "canonical.yaml")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The canonical book as published: built with its repository known, so it has its
+    repository and launch buttons (a parameter file of its own keeps it apart)."""
+    params = tmp_path_factory.mktemp("published") / "published.yaml"
+    shutil.copy2(ROOT / "notebooks" / "params" / "canonical.yaml", params)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BOOK_REPOSITORY_URL", REPOSITORY)
+        site = build.build(params)
     handler = functools.partial(_QuietHandler, directory=str(site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -153,9 +162,16 @@ def test_search_returns_results(browser, server: str) -> None:
         context.close()
 
 
-def test_download_button_is_present(browser, server: str) -> None:
-    context, page, _, _ = _visit(browser, f"{server}/notebooks/01_data.html", server)
+def test_launch_repository_and_download_buttons(browser, server: str) -> None:
+    context, page, _, foreign = _visit(browser, f"{server}/notebooks/01_data.html", server)
     try:
         assert page.locator(".dropdown-download-buttons").count() > 0
+        links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        binder = [u for u in links if u.startswith("https://mybinder.org/v2/gh/example/")]
+        colab = [u for u in links if u.startswith("https://colab.research.google.com/github/")]
+        assert binder and colab, links
+        assert any(u.startswith(REPOSITORY) for u in links)
+        assert "01_data.ipynb" in binder[0] and "01_data.ipynb" in colab[0]
+        assert not foreign  # launch buttons are links: nothing was loaded from them
     finally:
         context.close()

@@ -100,6 +100,37 @@ def _execute(src: Path, dest: Path, params: dict[str, Any]) -> float:
     return seconds
 
 
+def repository_url() -> str:
+    """The public repository the book is published from: ``$BOOK_REPOSITORY_URL``, or the
+    GitHub repository a GitHub Actions run builds (``$GITHUB_REPOSITORY``); '' if unknown."""
+    if url := os.environ.get("BOOK_REPOSITORY_URL", ""):
+        return url
+    if repo := os.environ.get("GITHUB_REPOSITORY", ""):
+        return f"https://github.com/{repo}"
+    return ""
+
+
+def _add_repository(config_path: Path) -> None:
+    """With a known repository, give the site its repository and launch buttons (Binder
+    from environment.yml, and Colab): links only, nothing is loaded from them."""
+    url = repository_url()
+    if not url:
+        return
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["repository"] = {
+        "url": url,
+        "branch": os.environ.get("BOOK_BRANCH", "main"),
+        "path_to_book": "",
+    }
+    config.setdefault("html", {}).update(use_repository_button=True, use_issues_button=True)
+    config["launch_buttons"] = {
+        "notebook_interface": "jupyterlab",
+        "binderhub_url": "https://mybinder.org",
+        "colab_url": "https://colab.research.google.com",
+    }
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
 def _chart_title(spec: dict[str, Any]) -> str:
     title = spec.get("title", "")
     if isinstance(title, dict):
@@ -197,7 +228,14 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
     root = project_root()
     target = target_for(name, builder)
     stamp = build_dir() / ".fingerprints" / f"{name}-{builder}"
-    fprint = fingerprint({"params": params, "file": params_file.name, "builder": builder})
+    fprint = fingerprint(
+        {
+            "params": params,
+            "file": params_file.name,
+            "builder": builder,
+            "repository": repository_url(),
+        }
+    )
     if not force and target.is_dir() and stamp.is_file() and stamp.read_text() == fprint:
         print(f"{target} is up to date (nothing it is built from has changed)", flush=True)
         return target
@@ -212,6 +250,7 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
             shutil.copytree(path, src / item)
         else:
             shutil.copy2(path, src / item)
+    _add_repository(src / "_config.yml")
     (src / "notebooks").mkdir()
     print(f"executing notebooks with {params_file} ...", flush=True)
     os.environ["SWICT_OUTPUT_DIR"] = str(src / "notebooks")
