@@ -21,6 +21,17 @@ def canonical_frame() -> pd.DataFrame:
     return synth.generate(int(assumed("canonical_seed")))
 
 
+def tree_hash(folder: Path) -> str:
+    """A hash of every file under a folder, names and contents."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """Run ``python -m helpers ...`` as a user would."""
     return subprocess.run(

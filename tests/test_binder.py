@@ -17,17 +17,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from helpers.pdf import BROWSER_FLAGS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 TOKEN = "rehearsal"
 SHOTS = ROOT / "_build" / "screenshots"
@@ -103,7 +96,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS, headless=True)
         yield chromium
         chromium.close()
 

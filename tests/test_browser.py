@@ -13,17 +13,10 @@ import pytest
 
 from conftest import ROOT
 from helpers import build, registry
+from helpers.pdf import BROWSER_FLAGS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 pytestmark = [
@@ -62,7 +55,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS, headless=True)
         yield chromium
         chromium.close()
 

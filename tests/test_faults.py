@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -13,16 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, tree_hash
 from helpers import build
-
-
-def _tree_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def test_a_notebook_that_raises_fails_the_build(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -51,7 +42,7 @@ def test_a_notebook_that_raises_fails_the_build(tmp_path: Path, monkeypatch, cap
 @pytest.mark.slow
 def test_a_killed_build_leaves_the_previous_site_intact() -> None:
     site = build.build(ROOT / "notebooks" / "params" / "canonical.yaml")
-    before = _tree_hash(site)
+    before = tree_hash(site)
     proc = subprocess.Popen(
         [sys.executable, "-m", "helpers.build", "--force"],
         cwd=ROOT,
@@ -66,7 +57,7 @@ def test_a_killed_build_leaves_the_previous_site_intact() -> None:
     time.sleep(3)  # well into executing the notebooks
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert _tree_hash(site) == before, "the previous site changed under a killed build"
+    assert tree_hash(site) == before, "the previous site changed under a killed build"
     # the next build starts clean and replaces the site whole
     rebuilt = build.build(ROOT / "notebooks" / "params" / "canonical.yaml", force=True)
     assert (rebuilt / "index.html").is_file() and not staging.exists()

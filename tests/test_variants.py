@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, tree_hash
 from helpers import build, params, registry
 
 PARAMS = ROOT / "notebooks" / "params"
-
-
-def _tree_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -29,9 +20,9 @@ def canonical() -> Path:
 
 @pytest.fixture(scope="module")
 def variants(canonical: Path) -> dict[str, Path]:
-    before = _tree_hash(canonical)
+    before = tree_hash(canonical)
     built = {name: build.build(PARAMS / f"{name}.yaml") for name in ("israel", "own-data")}
-    assert _tree_hash(canonical) == before, "a variant build changed the canonical site"
+    assert tree_hash(canonical) == before, "a variant build changed the canonical site"
     return built
 
 
