@@ -17,8 +17,7 @@ from pathlib import Path
 from .build import CANONICAL, BuildError, build
 from .paths import build_dir, project_root
 
-CHROMIUM_FLAGS = [
-    "--headless",
+BROWSER_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
     "--disable-quic",
@@ -26,9 +25,9 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--no-pdf-header-footer",
-    "--virtual-time-budget=20000",
 ]
+"""Flags for Chromium on these machines (as root, no GPU, no network beyond localhost)."""
+CHROMIUM_FLAGS = ["--headless", *BROWSER_FLAGS, "--no-pdf-header-footer"]
 
 
 def chromium() -> str:
