@@ -79,19 +79,34 @@ def _visit(browser, url: str, base: str):
         "request",
         lambda r: None if r.url.startswith((base, "data:", "blob:")) else foreign.append(r.url),
     )
-    page.goto(url, wait_until="networkidle")
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
     return context, page, errors, foreign
+
+
+CHARTS_SETTLED = """() => {
+    if (document.readyState !== "complete") return false;
+    const divs = document.querySelectorAll(".vega-chart");
+    const failed = Array.from(divs).filter(
+        d => d.textContent.startsWith("Chart failed to render")).length;
+    return (window.bookCharts || []).length + failed === divs.length;
+}"""
+
+
+def _wait_for_charts(page) -> int:
+    """Wait until every chart on the page has either rendered or reported its failure
+    (counted only once the page has finished parsing); return how many there are."""
+    page.wait_for_function(CHARTS_SETTLED, timeout=60_000)
+    return page.locator(".vega-chart").count()
 
 
 @pytest.mark.parametrize("path", _pages())
 def test_page_loads_cleanly_and_renders_its_charts(browser, server: str, path: str) -> None:
     context, page, errors, foreign = _visit(browser, f"{server}/{path}", server)
     try:
-        charts = page.locator(".vega-chart").count()
+        charts = _wait_for_charts(page)
+        assert not errors, errors
         if charts:
-            page.wait_for_function(
-                "n => (window.bookCharts || []).length === n", arg=charts, timeout=60_000
-            )
             marks = page.evaluate(
                 """() => window.bookCharts.map(v => {
                     let count = 0;
@@ -133,8 +148,7 @@ def test_front_page_and_forest_plot_screenshots(browser, server: str) -> None:
         assert "simulation-based replication" in page.title()
         page.screenshot(path=str(SCREENSHOTS / "front.png"), full_page=True)
         page.goto(f"{server}/notebooks/03_regression.html", wait_until="networkidle")
-        charts = page.locator(".vega-chart").count()
-        page.wait_for_function("n => (window.bookCharts || []).length === n", arg=charts)
+        _wait_for_charts(page)
         forest = page.locator(".vega-chart").first
         forest.scroll_into_view_if_needed()
         forest.screenshot(path=str(SCREENSHOTS / "forest.png"))
