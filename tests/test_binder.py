@@ -101,11 +101,27 @@ def browser():
         chromium.close()
 
 
+def _chart_count(name: str) -> int:
+    nb = json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))
+    return sum(
+        "application/vnd.vegalite.v5+json" in output.get("data", {})
+        for cell in nb["cells"]
+        for output in cell.get("outputs", [])
+    )
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs_in_jupyterlab_without_errors(browser, lab: str, name: str) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    foreign: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            None if r.url.startswith((lab, "data:", "blob:", "ws:")) else foreign.append(r.url)
+        ),
+    )
     try:
         # a workspace of its own, reset, so no tab of an earlier notebook is restored
         workspace = f"rehearsal-{Path(name).stem}"
@@ -141,6 +157,16 @@ def test_notebook_runs_in_jupyterlab_without_errors(browser, lab: str, name: str
         errors = [o for o in outputs if "Traceback (most recent call last)" in o]
         assert not errors, errors[:1]
         assert len(outputs) > 0
+        charts = _chart_count(name)
+        if charts:
+            page.wait_for_function(
+                """n => document.querySelectorAll(
+                    '.jp-RenderedVegaCommon5 canvas, .jp-RenderedVegaCommon5 svg.marks'
+                ).length >= n""",
+                arg=charts,
+                timeout=60_000,
+            )
+        assert not foreign, foreign  # charts draw offline, with JupyterLab's own Vega
     except Exception:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"binder-{name}.png"), full_page=True)

@@ -18,6 +18,8 @@ from typing import Any, ClassVar
 from docutils import nodes
 
 MIME = "application/vnd.vegalite.v6+json"
+# the same spec again, for JupyterLab's built-in (Vega-Lite 5) renderer; the book skips it
+JUPYTERLAB_MIME = "application/vnd.vegalite.v5+json"
 STATIC_ENV = "SWICT_STATIC_CHARTS"
 
 
@@ -75,6 +77,8 @@ class VegaLiteRenderer:
 
     @staticmethod
     def handle_mime(renderer: Any, data: Any, inline: bool) -> list[nodes.Element] | None:
+        if data.mime_type == JUPYTERLAB_MIME:
+            return []
         if inline or data.mime_type != MIME:
             return None
         spec = data.content if isinstance(data.content, dict) else json.loads(data.content)
