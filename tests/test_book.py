@@ -139,3 +139,13 @@ def test_results_chapters_glue_their_numbers(site: Path) -> None:
     )
     front = _text(site / "book" / "index.html")
     assert re.search(r"Of the \d+ published claims, \d+ reproduce", front)
+
+
+def test_exercises_show_the_colab_setup_cell(site: Path) -> None:
+    html = (site / "book" / "exercises.html").read_text(encoding="utf-8")
+    block = re.search(r'<div class="highlight-ipython[^"]*">.*?</pre>', html, flags=re.S)
+    assert block, "the Colab set-up cell is not a code block"
+    code = re.sub(r"<[^>]+>", "", block.group(0))
+    # built without a known repository: the placeholder the reader is told to replace
+    assert "git clone --depth 1 REPOSITORY_URL /content/book" in code
+    assert "%cd /content/book" in code

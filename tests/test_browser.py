@@ -182,3 +182,12 @@ def test_launch_repository_and_download_buttons(browser, server: str) -> None:
         assert not foreign  # launch buttons are links: nothing was loaded from them
     finally:
         context.close()
+
+
+def test_exercises_colab_setup_names_the_repository(browser, server: str) -> None:
+    context, page, _, _ = _visit(browser, f"{server}/book/exercises.html", server)
+    try:
+        code = " ".join(page.locator("div.highlight-ipython pre").all_inner_texts())
+        assert f"git clone --depth 1 {REPOSITORY} /content/book" in code
+    finally:
+        context.close()

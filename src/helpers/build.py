@@ -112,11 +112,14 @@ def repository_url() -> str:
 
 def _add_repository(config_path: Path) -> None:
     """With a known repository, give the site its repository and launch buttons (Binder
-    from environment.yml, and Colab): links only, nothing is loaded from them."""
+    from environment.yml, and Colab: links only, nothing is loaded from them), and write
+    its address into the Colab set-up cell the exercises show."""
     url = repository_url()
     if not url:
         return
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    substitutions = config["parse"]["myst_substitutions"]
+    substitutions["colab_setup"] = substitutions["colab_setup"].replace("REPOSITORY_URL", url)
     config["repository"] = {
         "url": url,
         "branch": os.environ.get("BOOK_BRANCH", "main"),
