@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -149,3 +150,38 @@ def test_exercises_show_the_colab_setup_cell(site: Path) -> None:
     # built without a known repository: the placeholder the reader is told to replace
     assert "git clone --depth 1 REPOSITORY_URL /content/book" in code
     assert "%cd /content/book" in code
+
+
+def _committed_tables() -> list[tuple[str, str]]:
+    found = []
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            for output in cell.get("outputs", []):
+                if "table" in output.get("metadata", {}):
+                    found.append((path.stem, output["metadata"]["table"]["name"]))
+    return found
+
+
+def test_every_results_table_is_numbered_captioned_and_referenced(site: Path) -> None:
+    tables = _committed_tables()
+    assert len(tables) >= 10
+    numbers = []
+    for stem, label in tables:
+        html = (site / "notebooks" / f"{stem}.html").read_text(encoding="utf-8")
+        match = re.search(
+            rf'<table class="[^"]*" id="{label}">\s*<caption><span class="caption-number">'
+            r"Table (\d+) </span>",
+            html,
+        )
+        assert match, f"{label} is not a numbered table in {stem}"
+        numbers.append(int(match.group(1)))
+        # the prose cites it by number: a numref link whose text is "Table N"
+        assert re.search(
+            rf'href="#{label}"[^>]*><span class="std std-numref">Table {match.group(1)}</span>',
+            html,
+        ), f"{label} is not cited by number in {stem}"
+    assert numbers == list(range(1, len(tables) + 1))
+    replication = (site / "book" / "replication.html").read_text(encoding="utf-8")
+    for stem, label in tables:
+        assert f"{stem}.html#{label}" in replication

@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -142,22 +141,27 @@ def _chart_title(spec: dict[str, Any]) -> str:
 
 
 def outputs_table(folder: Path) -> str:
-    """A Markdown table of every chart, table and glued number of the executed notebooks."""
-    lines = ["| notebook | kind | what | glue key |", "| --- | --- | --- | --- |"]
+    """A Markdown table of every figure, table and glued number of the executed notebooks,
+    figures and tables by their numbers (cross-references to them)."""
+    lines = ["| notebook | item | what | glue key |", "| --- | --- | --- | --- |"]
     for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         keys = []
         for cell in nb.cells:
+            figure = cell.get("metadata", {}).get("mystnb", {}).get("figure", {})
             for out in cell.get("outputs", []):
                 data = out.get("data", {})
-                name = out.get("metadata", {}).get("scrapbook", {}).get("name")
+                meta = out.get("metadata", {})
+                name = meta.get("scrapbook", {}).get("name")
                 if name:
                     keys.append(name)
                 elif VEGA_MIME in data:
-                    lines.append(f"| {path.stem} | figure | {_chart_title(data[VEGA_MIME])} | – |")
-                elif "<table" in str(data.get("text/html", "")):
-                    header = re.findall(r"<th>([^<]*)</th>", str(data["text/html"]))[:4]
-                    lines.append(f"| {path.stem} | table | columns: {', '.join(header)} … | – |")
+                    item = f"{{numref}}`{figure['name']}`" if "name" in figure else "figure"
+                    lines.append(f"| {path.stem} | {item} | {_chart_title(data[VEGA_MIME])} | – |")
+                elif "table" in meta:
+                    label, caption = meta["table"]["name"], meta["table"]["caption"]
+                    what = caption.split(":")[0].replace("|", "\\|")
+                    lines.append(f"| {path.stem} | {{numref}}`{label}` | {what} | – |")
         if keys:
             lines.append(
                 f"| {path.stem} | numbers in the prose | {len(keys)} glued values | "

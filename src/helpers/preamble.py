@@ -1,18 +1,19 @@
 """What every chapter does first: parameters, display options, data, glue.
 
 Chapters call :func:`setup` once, :func:`respondents` to get the data their parameters
-ask for, and :func:`glue_text` to hand pre-formatted numbers to the prose.
+ask for, :func:`glue_text` to hand pre-formatted numbers to the prose, and ``table``
+(from :mod:`helpers.tables`) for numbered, captioned results tables.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from IPython.display import HTML
 
 from . import figures, params
 from .assumptions import value as assumed
 from .dataio import read_respondents
 from .synth import generate
+from .tables import table as table
 
 
 def setup() -> None:
@@ -52,21 +53,6 @@ def respondents(
         frame = frame[frame["country"].isin(countries)].reset_index(drop=True)
         label += f", restricted to {', '.join(countries)} ({len(frame):,} respondents)"
     return frame, label
-
-
-def table(
-    frame: pd.DataFrame,
-    columns: dict[str, str] | None = None,
-    formats: dict[str, str] | None = None,
-) -> HTML:
-    """A results table for the page: chosen columns renamed for readers, numbers formatted
-    (``{"odds_ratio": "{:.2f}"}``), no index."""
-    shown = frame.copy()
-    for col, fmt in (formats or {}).items():
-        shown[col] = [fmt.format(v) if pd.notna(v) else "–" for v in shown[col]]
-    if columns:
-        shown = shown[list(columns)].rename(columns=columns)
-    return HTML(shown.to_html(index=False, border=0, na_rep="–", classes="dataframe"))
 
 
 def parameters_note(**values: object) -> None:
