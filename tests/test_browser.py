@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, jupyter
 from helpers import build, registry
 from helpers.pdf import BROWSER_FLAGS
 
@@ -191,3 +192,55 @@ def test_exercises_colab_setup_names_the_repository(browser, server: str) -> Non
         assert f"git clone --depth 1 {REPOSITORY} /content/book" in code
     finally:
         context.close()
+
+
+def test_live_code_runs_a_chapter_with_thebe(
+    browser, server: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Thebe, served by the site itself, turns a chapter's cells into live code: launched
+    from the page's launch menu against a Jupyter server on localhost (Binder's place; it
+    is not reachable here), "run all" runs every cell, the hidden plumbing first."""
+    home = tmp_path_factory.mktemp("thebe")
+    shutil.copytree(ROOT / "notebooks", home / "notebooks")
+    token = "live-code"
+    with jupyter("server", home, home, token, f"--ServerApp.allow_origin={server}") as kernels:
+        context, page, errors, foreign = _visit(
+            browser, f"{server}/notebooks/03_regression.html", server
+        )
+        try:
+            page.evaluate(
+                "options => { window.bookThebeOptions = options; }",
+                {
+                    "useBinder": False,
+                    "serverSettings": {
+                        "baseUrl": kernels,
+                        "wsUrl": kernels.replace("http", "ws", 1),
+                        "token": token,
+                    },
+                },
+            )
+            page.click(".dropdown-launch-buttons > button")
+            page.click("button.btn-launch-thebe")
+            page.wait_for_function("() => window.thebe && window.thebe.session", timeout=90_000)
+            cell = page.locator("div.cell.tag_hide-input").last
+            cell.locator("summary").first.click()
+            cell.locator(".thebe-runall-button").click()
+            page.wait_for_function(
+                """() => window.thebe.notebook.cells.every(c => c.executionCount)
+                    || Array.from(document.querySelectorAll(".thebe-cell .jp-OutputArea-output"))
+                        .some(o => /Traceback|\\w+Error\\b/.test(o.innerText))""",
+                timeout=180_000,
+            )
+            outputs = page.locator(".thebe-cell .jp-OutputArea-output").all_inner_texts()
+            failed = [o for o in outputs if "Traceback" in o or re.search(r"\w+Error\b", o)]
+            assert not failed, failed[:1]
+            assert page.evaluate("() => window.thebe.notebook.cells.every(c => c.executionCount)")
+            cells = page.evaluate("() => window.thebe.notebook.cells.length")
+            hidden = page.locator("div.cell.tag_plumbing").count()
+            assert cells > hidden > 0  # the plumbing cells ran too
+            assert any(o.strip() for o in outputs)
+            assert not errors, errors
+            # Thebe came from the site; the only other server contacted is the kernel's
+            assert not [u for u in foreign if not u.startswith(kernels)], foreign
+        finally:
+            context.close()

@@ -33,6 +33,9 @@ from .vega_render import MIME as VEGA_MIME
 from .vega_render import STATIC_ENV
 
 CANONICAL = "canonical"
+# The tag of code cells the page hides (book.css) but keeps, so that Thebe live code can
+# run them: set-up, glue and the parameters, papermill's injected ones included.
+PLUMBING = "plumbing"
 SOURCES = ("_config.yml", "_toc.yml", "book")
 KERNEL = "python3"
 DOWNLOADS = ("ledger.csv",)
@@ -91,8 +94,8 @@ def _execute(src: Path, dest: Path, params: dict[str, Any]) -> float:
     nb = nbformat.read(dest, as_version=4)
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            cell.metadata["tags"] = [*tags, "remove-cell"]
+        if "injected-parameters" in tags and PLUMBING not in tags:
+            cell.metadata["tags"] = [*tags, PLUMBING]
     nbformat.write(nb, dest)
     seconds = time.perf_counter() - started
     print(f"  executed {src.name} in {seconds:.1f} s", flush=True)
@@ -111,8 +114,9 @@ def repository_url() -> str:
 
 def _add_repository(config_path: Path) -> None:
     """With a known repository, give the site its repository and launch buttons (Binder
-    from environment.yml, and Colab: links only, nothing is loaded from them), and write
-    its address into the Colab set-up cell the exercises show."""
+    from environment.yml, and Colab: links only, nothing is loaded from them), Thebe live
+    code (Binder kernels; Thebe itself served from the site), and write its address into
+    the Colab set-up cell the exercises show."""
     url = repository_url()
     if not url:
         return
@@ -129,7 +133,11 @@ def _add_repository(config_path: Path) -> None:
         "notebook_interface": "jupyterlab",
         "binderhub_url": "https://mybinder.org",
         "colab_url": "https://colab.research.google.com",
+        "thebe": True,
     }
+    sphinx = config["sphinx"]["config"]
+    sphinx["html_css_files"].append("vendor/thebe/thebe.css")
+    sphinx["html_js_files"].append("thebe-options.js")
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
 
