@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -25,6 +26,15 @@ ROOT = Path(__file__).resolve().parents[1]
 def canonical_frame() -> pd.DataFrame:
     """The synthetic respondents of the canonical seed."""
     return synth.generate(int(assumed("canonical_seed")))
+
+
+def committed_outputs() -> Iterator[tuple[str, dict]]:
+    """Every output stored in the committed chapter notebooks, with its notebook's name."""
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            for output in cell.get("outputs", []):
+                yield path.stem, output
 
 
 def tree_hash(folder: Path) -> str:

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, jupyter
+from conftest import ROOT, committed_outputs, jupyter
 from helpers.pdf import BROWSER_FLAGS
+from helpers.vega_render import JUPYTERLAB_MIME
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -59,11 +60,9 @@ def browser():
 
 
 def _chart_count(name: str) -> int:
-    nb = json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))
     return sum(
-        "application/vnd.vegalite.v5+json" in output.get("data", {})
-        for cell in nb["cells"]
-        for output in cell.get("outputs", [])
+        stem == Path(name).stem and JUPYTERLAB_MIME in output.get("data", {})
+        for stem, output in committed_outputs()
     )
 
 

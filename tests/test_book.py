@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT
+from conftest import ROOT, committed_outputs
 from helpers import audit, build, registry
 
 
@@ -153,14 +152,11 @@ def test_exercises_show_the_colab_setup_cell(site: Path) -> None:
 
 
 def _committed_tables() -> list[tuple[str, str]]:
-    found = []
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        for cell in nb["cells"]:
-            for output in cell.get("outputs", []):
-                if "table" in output.get("metadata", {}):
-                    found.append((path.stem, output["metadata"]["table"]["name"]))
-    return found
+    return [
+        (stem, output["metadata"]["table"]["name"])
+        for stem, output in committed_outputs()
+        if "table" in output.get("metadata", {})
+    ]
 
 
 def test_every_results_table_is_numbered_captioned_and_referenced(site: Path) -> None:

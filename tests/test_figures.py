@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import altair as alt
@@ -10,7 +9,7 @@ import pandas as pd
 import pytest
 import vl_convert
 
-from conftest import ROOT
+from conftest import committed_outputs
 from helpers import figures
 from helpers.vega_render import MIME
 
@@ -19,15 +18,7 @@ JUPYTERLAB_VEGALITE = "5.8"
 
 
 def _committed_charts() -> list[tuple[str, dict]]:
-    charts = []
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        for cell in nb["cells"]:
-            for output in cell.get("outputs", []):
-                data = output.get("data", {})
-                if MIME in data:
-                    charts.append((path.name, data))
-    return charts
+    return [(stem, out["data"]) for stem, out in committed_outputs() if MIME in out.get("data", {})]
 
 
 def _chart() -> alt.Chart:
