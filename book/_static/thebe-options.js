@@ -2,10 +2,9 @@
  *
  * sphinx-thebe 0.3 loads Thebe on request and calls thebelab.bootstrap() without options,
  * as Thebe 0.8 expected. The book serves Thebe 0.9 from its own _static/vendor/thebe (the
- * npm registry's current release), whose bootstrap() needs `requestKernel` passed to start
- * a kernel, and which would fetch MathJax 2 from cdnjs.cloudflare.com unless `mathjaxUrl`
- * is empty (the book's outputs hold no LaTeX). This wraps bootstrap() to pass both, plus
- * any `window.bookThebeOptions` a page sets (the tests use it to point Thebe at a Jupyter
+ * npm registry's current release; see helpers/vendor.py), whose bootstrap() needs
+ * `requestKernel` passed to start a kernel. This wraps bootstrap() to pass it, plus any
+ * `window.bookThebeOptions` a page sets (the tests use it to point Thebe at a Jupyter
  * server on localhost instead of Binder).
  */
 (function () {
@@ -21,7 +20,7 @@
       value.bootstrap = function (options) {
         return bootstrap(
           Object.assign(
-            { requestKernel: true, mathjaxUrl: "" },
+            { requestKernel: true },
             window.bookThebeOptions || {},
             options || {}
           )
