@@ -10,11 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, committed_outputs, jupyter
-from helpers.pdf import BROWSER_FLAGS
-from helpers.vega_render import JUPYTERLAB_MIME
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from conftest import ROOT, committed_outputs, jupyter, needs_browser
+from helpers.vega_render import MIME
 
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 TOKEN = "rehearsal"
@@ -22,7 +19,7 @@ SHOTS = ROOT / "_build" / "screenshots"
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
+    needs_browser,
 ]
 
 
@@ -49,19 +46,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
 def _chart_count(name: str) -> int:
     return sum(
-        stem == Path(name).stem and JUPYTERLAB_MIME in output.get("data", {})
+        stem == Path(name).stem and MIME in output.get("data", {})
         for stem, output in committed_outputs()
     )
 

@@ -25,6 +25,7 @@ from typing import Any
 import nbformat
 import papermill
 import yaml
+from traitlets.config import Config
 
 from .params import ParameterError
 from .params import check as check_parameters
@@ -38,6 +39,9 @@ CANONICAL = "canonical"
 PLUMBING = "plumbing"
 SOURCES = ("_config.yml", "_toc.yml", "book")
 KERNEL = "python3"
+# Kernels talk to papermill over local IPC sockets, not TCP: nothing is exposed on the
+# network, and the kernel has no transport warning to print.
+KERNEL_CONFIG = Config({"KernelManager": {"transport": "ipc"}})
 DOWNLOADS = ("ledger.csv",)
 
 
@@ -85,6 +89,7 @@ def _execute(src: Path, dest: Path, params: dict[str, Any]) -> float:
             cwd=str(dest.parent),
             progress_bar=False,
             log_output=False,
+            config=KERNEL_CONFIG,
         )
     except papermill.PapermillExecutionError as err:
         first = next((line for line in str(err.source).splitlines() if line.strip()), "")
@@ -306,13 +311,29 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
     return target
 
 
+def without_run_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook without what changes on every run and says nothing about the results
+    (execution timestamps and durations), so that a refresh changes only real outputs."""
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+    return nb
+
+
 def refresh_notebooks() -> None:
     """Re-execute every committed notebook in place with its default parameters."""
     for nb in notebooks():
         started = time.perf_counter()
-        papermill.execute_notebook(
-            str(nb), str(nb), kernel_name=KERNEL, cwd=str(nb.parent), progress_bar=False
+        executed = papermill.execute_notebook(
+            str(nb),
+            None,
+            kernel_name=KERNEL,
+            cwd=str(nb.parent),
+            progress_bar=False,
+            config=KERNEL_CONFIG,
         )
+        nbformat.write(without_run_metadata(executed), nb)
         print(f"  refreshed {nb.name} in {time.perf_counter() - started:.1f} s", flush=True)
 
 

@@ -9,33 +9,54 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import sys
 from typing import Any
 
 import altair as alt
 import pandas as pd
 
-from .vega_render import JUPYTERLAB_MIME, MIME
+from .vega_render import MIME
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 WIDTH = 560
+# Real numbers in chart data keep this many significant digits: more than a reader can use,
+# few enough that last-digit differences between CPUs and BLAS kernels never show.
+SIGNIFICANT = 6
+
+
+def significant(value: float, digits: int = SIGNIFICANT) -> float:
+    """``value`` rounded to ``digits`` significant digits (non-finite values unchanged)."""
+    return float(f"{value:.{digits}g}") if math.isfinite(value) else value
+
+
+def rounded(data: Any) -> Any:
+    """Chart data with every real number rounded to :data:`SIGNIFICANT` digits, before
+    Altair stores it (and names the data set by a hash of it)."""
+    if not isinstance(data, pd.DataFrame):
+        return data
+    out = data.copy()
+    for col in out.columns:
+        if pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].map(significant, na_action="ignore")
+    return out
+
+
+def _data_transformer(data: Any) -> Any:
+    return alt.default_data_transformer(rounded(data))
 
 
 def _renderer(spec: dict[str, Any]) -> dict[str, Any]:
-    """Altair renderer: one chart, three readers.
+    """Altair renderer: one chart, stored once, drawn by three readers.
 
-    - the book draws ``MIME`` (Vega-Lite 6) with the site's own vendored libraries;
-    - JupyterLab (Binder, ``make lab``) draws ``JUPYTERLAB_MIME`` with the Vega-Lite 5 it
-      bundles, so charts draw offline; every chart of the book compiles under Vega-Lite 5
-      (checked by a test);
-    - Google Colab renders neither, so there (and only there, where the network is always
-      present) the bundle also carries Altair's HTML, which loads Vega from jsDelivr.
+    - the book draws ``MIME`` with the site's own vendored Vega-Lite (helpers.vega_render);
+    - JupyterLab (Binder, ``make lab``) draws ``MIME`` with the Vega-Lite 5 it bundles, so
+      charts draw offline; every chart of the book compiles under Vega-Lite 5 (a test);
+    - Google Colab renders no Vega-Lite mime type, so there (and only there, where the
+      network is always present) the bundle also carries Altair's HTML, made at render
+      time, which loads Vega from jsDelivr.
     """
-    bundle: dict[str, Any] = {
-        MIME: spec,
-        JUPYTERLAB_MIME: spec,
-        "text/plain": spec.get("description", "chart"),
-    }
+    bundle: dict[str, Any] = {MIME: spec, "text/plain": spec.get("description", "chart")}
     if "google.colab" in sys.modules:
         digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
         bundle["text/html"] = alt.utils.html.spec_to_html(
@@ -65,9 +86,11 @@ def _theme() -> alt.theme.ThemeConfig:
 
 
 def setup() -> None:
-    """Use the book's renderer and theme (call once at the top of a notebook)."""
+    """Use the book's renderer, rounded chart data and theme (call once per notebook)."""
     alt.renderers.register("book", _renderer)
     alt.renderers.enable("book")
+    alt.data_transformers.register("book", _data_transformer)
+    alt.data_transformers.enable("book")
     alt.theme.register("book", enable=True)(_theme)
 
 

@@ -1,7 +1,8 @@
 """Render Vega-Lite chart outputs in the built book with the site's own chart libraries.
 
 Registered as a MyST-NB mime renderer (entry point ``myst_nb.mime_renderers``): a chart
-stored in a notebook as ``application/vnd.vegalite.v6+json`` becomes a ``<div>`` that
+stored in a notebook as ``application/vnd.vegalite.v5+json`` (the one mime type JupyterLab
+draws too; charts are stored once) becomes a ``<div>`` that
 ``vegaEmbed`` (served from the site's ``_static/vendor``) draws, followed by the chart's
 text description. Nothing is loaded from another server. For print (the PDF), charts are
 drawn at build time as inline SVG with vl-convert instead.
@@ -17,9 +18,7 @@ from typing import Any, ClassVar
 
 from docutils import nodes
 
-MIME = "application/vnd.vegalite.v6+json"
-# the same spec again, for JupyterLab's built-in (Vega-Lite 5) renderer; the book skips it
-JUPYTERLAB_MIME = "application/vnd.vegalite.v5+json"
+MIME = "application/vnd.vegalite.v5+json"
 STATIC_ENV = "SWICT_STATIC_CHARTS"
 
 
@@ -77,8 +76,6 @@ class VegaLiteRenderer:
 
     @staticmethod
     def handle_mime(renderer: Any, data: Any, inline: bool) -> list[nodes.Element] | None:
-        if data.mime_type == JUPYTERLAB_MIME:
-            return []
         if inline or data.mime_type != MIME:
             return None
         spec = data.content if isinstance(data.content, dict) else json.loads(data.content)
