@@ -8,7 +8,7 @@ PARAMS ?= notebooks/params/canonical.yaml
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help book notebooks test serve lab lock bench clean env linkcheck pdf
+.PHONY: help book notebooks test serve lab lock bench clean env linkcheck pdf browser
 
 help:
 	@echo "make book    - set up (first time), execute the notebooks and build _build/html"
@@ -19,6 +19,7 @@ help:
 	@echo "make lock    - regenerate requirements.lock and environment.yml from pyproject.toml"
 	@echo "make bench   - print the benchmarks"
 	@echo "make pdf     - the whole book as one PDF (_build/pdf/book.pdf; needs Chromium)"
+	@echo "make browser - install Chromium for the PDF and the browser tests"
 
 env: $(STAMP)
 
@@ -45,10 +46,14 @@ serve:
 lab: $(STAMP)
 	$(BIN)/jupyter lab --allow-root --ServerApp.root_dir=notebooks
 
+# `make lock` keeps every existing pin and adds what pyproject.toml newly needs;
+# `make lock UPGRADE=1` resolves everything afresh (new versions may change the outputs).
 lock:
 	rm -rf _build/lockenv && $(PYTHON) -m venv _build/lockenv
 	_build/lockenv/bin/python -m pip install --quiet --upgrade pip
-	_build/lockenv/bin/python -m pip install --quiet '.[test]'
+	grep -v '^#' requirements.lock > _build/lock-constraints.txt
+	_build/lockenv/bin/python -m pip install --quiet '.[test]' \
+		$(if $(UPGRADE),,-c _build/lock-constraints.txt)
 	{ echo "# Exact versions of the whole environment (Python 3.11). Generated from pyproject.toml by 'make lock'; do not edit."; \
 	  _build/lockenv/bin/python -m pip freeze --all --exclude socialwork-ict-replication | grep -v '^pip=='; } > requirements.lock
 	$(or $(wildcard $(BIN)/python),_build/lockenv/bin/python) -m helpers.lockfile requirements.lock environment.yml
@@ -58,6 +63,14 @@ linkcheck: $(STAMP)
 
 pdf: $(STAMP)
 	$(BIN)/python -m helpers.pdf
+
+# Debian's Chromium where apt-get can install it (as root); Playwright's own build elsewhere.
+browser: $(STAMP)
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		$(BIN)/python -m playwright install chromium; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python -m helpers.bench

@@ -1,4 +1,10 @@
-"""Shared fixtures: the project root, a canonical synthetic data set, the built book."""
+"""Shared fixtures: the project root, a canonical synthetic data set, the browser.
+
+The user-facing checks (the site in a browser, the Binder rehearsal, the PDF) need Chromium.
+Without one they are skipped, and the last lines of the run say how many did not run and
+the one command that enables them; with ``SWICT_REQUIRE_BROWSER=1`` (set by ``.ci/run``)
+they fail instead.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +24,50 @@ import pytest
 
 from helpers import synth
 from helpers.assumptions import value as assumed
+from helpers.pdf import BROWSER_FLAGS, INSTALL_BROWSER, find_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = find_chromium()
+REQUIRE_BROWSER = os.environ.get("SWICT_REQUIRE_BROWSER") == "1"
+NO_BROWSER = "no Chromium found: a user-facing check that needs a browser"
+needs_browser = pytest.mark.skipif(CHROMIUM is None and not REQUIRE_BROWSER, reason=NO_BROWSER)
+_not_run: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Chromium, driven by Playwright, for every browser test of the session."""
+    if CHROMIUM is None:
+        pytest.fail(f"SWICT_REQUIRE_BROWSER=1 but no Chromium: run '{INSTALL_BROWSER}'")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and NO_BROWSER in str(report.longrepr):
+        _not_run.append(report.nodeid)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """End a run that skipped the user-facing checks with a summary nobody can miss."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if not _not_run or reporter is None:
+        return
+    reporter.write_sep("!", "NOT EVERYTHING WAS CHECKED", red=True, bold=True)
+    reporter.write_line(
+        f"{len(_not_run)} user-facing checks did not run because no browser was found "
+        "(the site in Chromium, the Binder rehearsal, the PDF).",
+        red=True,
+    )
+    reporter.write_line(
+        f"Enable them with: {INSTALL_BROWSER}   (or set CHROMIUM=/path/to/chromium), "
+        "then run make test again.",
+        bold=True,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -8,21 +8,17 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, jupyter
+from conftest import ROOT, jupyter, needs_browser
 from helpers import build, registry
-from helpers.pdf import BROWSER_FLAGS
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed"),
+    needs_browser,
 ]
 
 
@@ -49,16 +45,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def _pages() -> list[str]:

@@ -8,6 +8,7 @@ and printing the HTML keeps the PDF identical in content to the site.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -25,16 +26,41 @@ BROWSER_FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
-"""Flags for Chromium on these machines (as root, no GPU, no network beyond localhost)."""
+"""Flags for Chromium on these machines (as root, no GPU, no network beyond localhost) and
+in containers (a small /dev/shm)."""
 CHROMIUM_FLAGS = ["--headless", *BROWSER_FLAGS, "--no-pdf-header-footer"]
 
 
+INSTALL_BROWSER = "make browser"
+"""The one command that installs a browser for the PDF and the browser tests."""
+
+
+def find_chromium() -> str | None:
+    """The Chromium to use, or None: ``$CHROMIUM`` if set, else a ``chromium`` on the PATH
+    (Debian's package installs /usr/bin/chromium), else Playwright's own download."""
+    if env := os.environ.get("CHROMIUM"):
+        return env if Path(env).is_file() else None
+    if found := shutil.which("chromium") or shutil.which("chromium-browser"):
+        return found
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return None
+    with sync_playwright() as p:
+        own = p.chromium.executable_path
+    return own if Path(own).is_file() else None
+
+
 def chromium() -> str:
-    """The Chromium executable (Debian's package installs /usr/bin/chromium)."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    """The Chromium executable; a clear error when there is none."""
+    found = find_chromium()
     if not found:
-        raise BuildError("Chromium is needed to print the PDF: apt-get install chromium")
+        raise BuildError(
+            f"Chromium is needed to print the PDF: run '{INSTALL_BROWSER}', or set CHROMIUM "
+            "to a Chromium or Chrome executable"
+        )
     return found
 
 
