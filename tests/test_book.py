@@ -121,7 +121,7 @@ def test_ledger_is_downloadable_with_a_row_per_claim(site: Path) -> None:
     assert set(registry.claims()) <= set(root_copy["id"])
     downloads = list((site / "_downloads").rglob("ledger.csv"))
     assert downloads and downloads[0].read_bytes() == (site / "ledger.csv").read_bytes()
-    page = (site / "notebooks" / "05_ledger.html").read_text(encoding="utf-8")
+    page = (site / "notebooks" / "06_ledger.html").read_text(encoding="utf-8")
     assert "_downloads/" in page and "ledger.csv" in page
 
 
@@ -131,7 +131,7 @@ def test_results_chapters_glue_their_numbers(site: Path) -> None:
     assert "Published odds ratios (orange diamonds)" in (
         site / "notebooks" / "03_regression.html"
     ).read_text(encoding="utf-8")
-    simulation = _text(site / "notebooks" / "04_simulation.html")
+    simulation = _text(site / "notebooks" / "05_simulation.html")
     assert re.search(
         r"all \d+ published significance claims reproduce in one survey is "
         r"[\d.]+% \(Monte Carlo SE [\d.]+%\)",

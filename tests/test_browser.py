@@ -118,7 +118,7 @@ def test_page_loads_cleanly_and_renders_its_charts(browser, server: str, path: s
 
 
 def test_ledger_table_has_a_row_for_every_claim(browser, server: str) -> None:
-    context, page, _, _ = _visit(browser, f"{server}/notebooks/05_ledger.html", server)
+    context, page, _, _ = _visit(browser, f"{server}/notebooks/06_ledger.html", server)
     try:
         cells = page.locator("table.dataframe tbody tr td:first-child").all_inner_texts()
         assert set(registry.claims()) <= set(cells)

@@ -30,7 +30,7 @@ def variants(canonical: Path) -> dict[str, Path]:
 def test_variants_build_into_their_own_folders(variants: dict[str, Path]) -> None:
     for name, site in variants.items():
         assert site == ROOT / "_build" / name / "html"
-        assert (site / "notebooks" / "05_ledger.html").is_file()
+        assert (site / "notebooks" / "06_ledger.html").is_file()
 
 
 def test_israel_variant_has_israel_numbers(variants: dict[str, Path], canonical: Path) -> None:
