@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .assumptions import value as assumed
+from .codebook import field
 from .registry import odds_ratio_claims
 
 OUTCOME = "outside_hours"
@@ -29,6 +30,28 @@ class Term:
     @property
     def log_odds(self) -> float:
         return float(np.log(self.odds_ratio))
+
+    @property
+    def label(self) -> str:
+        """The term as a reader would say it: "Private practice (vs social service
+        agency)", "Graduation year (per year)"; formula names stay in code and CSV files."""
+        return term_label(self.name)
+
+
+def term_label(name: str) -> str:
+    """A model term's name (``setting[private_practice]``, ``age``, ``Intercept``) as a
+    reader would say it."""
+    if name == "Intercept":
+        return "Intercept (baseline log odds)"
+    if "[" not in name:
+        return f"{field(name).title} (per year)"
+    variable, level = name.rstrip("]").split("[", 1)
+    f = field(variable)
+    reference = references()[variable]
+    against = {"country": f.label(reference), "role": "other roles"}.get(
+        variable, f.label(reference).lower()
+    )
+    return f"{f.label(level)} (vs {against})"
 
 
 def references() -> dict[str, str]:
