@@ -450,6 +450,35 @@ def joint_table() -> pd.DataFrame:
     )
 
 
+FINER_LADDER = (0.05, 0.01, 0.005, 0.001)
+"""A finer ladder of reporting thresholds than the abstract's, to show how ranges move."""
+
+
+def abstract_ladder() -> tuple[float, ...]:
+    """The p-value thresholds the abstract itself prints (.05, .005, .001), largest first:
+    its ladder of reporting brackets."""
+    return tuple(sorted({c.p_bound for c in claims().values() if c.p_bound}, reverse=True))
+
+
+def bracket(p_bound: float, ladder: tuple[float, ...] | None = None) -> tuple[float, float]:
+    """The reporting bracket a published bound stands for: authors who print ``p < .05``
+    while they print ``p < .005`` elsewhere had ``.005 <= p < .05``. The smallest
+    threshold has no lower end (0).
+
+    >>> bracket(0.05)
+    (0.005, 0.05)
+    >>> bracket(0.05, FINER_LADDER)
+    (0.01, 0.05)
+    >>> bracket(0.001)
+    (0.0, 0.001)
+    """
+    ladder = ladder or abstract_ladder()
+    if p_bound not in ladder:
+        raise ValueError(f"p < {p_bound} is not a threshold of the ladder {ladder}")
+    below = [t for t in ladder if t < p_bound]
+    return (max(below) if below else 0.0, p_bound)
+
+
 def item_denominators() -> dict[tuple[str, str], int]:
     """The number who answered each item, by (variable, country), for the generator.
 

@@ -409,8 +409,10 @@ def rates_with_error(
     return _describe(chart, description)
 
 
-def power_grid(frame: pd.DataFrame, *, title: str, description: str) -> alt.LayerChart:
-    """Heat map of probabilities (terms × scenarios) with the value written in each cell."""
+def power_grid(
+    frame: pd.DataFrame, *, title: str, description: str, value: str = "p_below"
+) -> alt.LayerChart:
+    """Heat map of a probability (terms × scenarios) with the value written in each cell."""
     scenarios = list(dict.fromkeys(frame["scenario"]))
     base = alt.Chart(frame).encode(
         x=alt.X(
@@ -420,18 +422,18 @@ def power_grid(frame: pd.DataFrame, *, title: str, description: str) -> alt.Laye
         tooltip=[
             alt.Tooltip("term:N"),
             alt.Tooltip("scenario:N"),
-            alt.Tooltip("power:Q", title="probability", format=".1%"),
-            alt.Tooltip("power_mcse:Q", title="Monte Carlo SE", format=".1%"),
+            alt.Tooltip(f"{value}:Q", title="probability", format=".1%"),
+            alt.Tooltip(f"{value}_mcse:Q", title="Monte Carlo SE", format=".1%"),
         ],
     )
     cells = base.mark_rect().encode(
         color=alt.Color(
-            "power:Q", title="Probability", scale=alt.Scale(scheme="viridis", domain=[0, 1])
+            f"{value}:Q", title="Probability", scale=alt.Scale(scheme="viridis", domain=[0, 1])
         )
     )
     labels = base.mark_text(fontSize=11).encode(
-        text=alt.Text("power:Q", format=".0%"),
-        color=alt.condition("datum.power > 0.6", alt.value("black"), alt.value("white")),
+        text=alt.Text(f"{value}:Q", format=".0%"),
+        color=alt.condition(f"datum.{value} > 0.6", alt.value("black"), alt.value("white")),
     )
     chart = (cells + labels).properties(title=title, width=60 * len(scenarios))
     return _describe(chart, description)

@@ -109,7 +109,7 @@ def _model_rows(
         if sim is not None and c is not None and t.name in sim.index:
             s = sim.loc[t.name]
             row["expected_coverage"] = f"{s['coverage']:.1%} ± {s['coverage_mcse']:.1%}"
-            row["p_bracket_probability"] = f"{s['power']:.1%} ± {s['power_mcse']:.1%}"
+            row["p_bracket_probability"] = f"{s['p_below']:.1%} ± {s['p_below_mcse']:.1%}"
         rows.append(row)
     return rows
 

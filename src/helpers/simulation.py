@@ -24,11 +24,11 @@ import pandas as pd
 from scipy import special, stats
 
 from .assumptions import value as assumed
-from .audit import item_denominators
+from .audit import bracket, item_denominators
 from .codebook import field as codebook_field
 from .codebook import survey_year
 from .models import Z95, term_name
-from .registry import claims, country_sizes
+from .registry import Claim, claims, country_sizes
 from .spec import OUTCOME, references, terms
 
 ENGINES = ("batched", "statsmodels")
@@ -381,9 +381,16 @@ def simulate(
     return out
 
 
+def _share(hit: np.ndarray) -> tuple[float, float]:
+    """A proportion of replications and its Monte Carlo standard error."""
+    p = float(hit.mean())
+    return p, float(np.sqrt(p * (1 - p) / len(hit)))
+
+
 def summarise(sim: pd.DataFrame, design: Design | None = None) -> pd.DataFrame:
-    """Per published term: bias, empirical vs model SE, coverage, power at the published p
-    bound, and the winner's curse, each with its Monte Carlo standard error."""
+    """Per published term: bias, empirical vs model SE, coverage, the probability of p
+    below the published bound and of p in the published bracket (both in the published
+    direction), and the winner's curse, each with its Monte Carlo standard error."""
     design = design or default_design()
     rows = []
     R = sim["replication"].nunique()
@@ -394,8 +401,14 @@ def summarise(sim: pd.DataFrame, design: Design | None = None) -> pd.DataFrame:
         s = sim[sim["term"] == t.name]
         est, se = s["estimate"].to_numpy(), s["se"].to_numpy()
         truth = design.log_odds[t.name]
+        p_values = s["p_value"].to_numpy()
         covered = (est - Z95 * se <= truth) & (truth <= est + Z95 * se)
-        hit = (s["p_value"].to_numpy() < (c.p_bound or 0)) & (np.sign(est) == np.sign(truth))
+        right_way = np.sign(est) == np.sign(claims_log_odds(c))
+        hit = (p_values < (c.p_bound or 0)) & right_way
+        lower, upper = bracket(c.p_bound or 0)
+        in_bracket = (p_values >= lower) & (p_values < upper) & right_way
+        p_below, p_below_mcse = _share(hit)
+        p_bracket, p_bracket_mcse = _share(in_bracket)
         emp_se = est.std(ddof=1) if R > 1 else np.nan
         rows.append(
             {
@@ -410,12 +423,19 @@ def summarise(sim: pd.DataFrame, design: Design | None = None) -> pd.DataFrame:
                 "coverage": float(covered.mean()),
                 "coverage_mcse": float(np.sqrt(covered.mean() * (1 - covered.mean()) / R)),
                 "p_bound": c.p_bound,
-                "power": float(hit.mean()),
-                "power_mcse": float(np.sqrt(hit.mean() * (1 - hit.mean()) / R)),
+                "p_below": p_below,
+                "p_below_mcse": p_below_mcse,
+                "p_bracket": p_bracket,
+                "p_bracket_mcse": p_bracket_mcse,
                 "mean_or_if_significant": float(np.exp(est[hit].mean())) if hit.any() else np.nan,
             }
         )
     return pd.DataFrame(rows)
+
+
+def claims_log_odds(c: Claim) -> float:
+    """The published log odds ratio of an odds-ratio claim (its direction is the claim's)."""
+    return float(np.log(c.odds_ratio or 1.0))
 
 
 def all_claims_reproduce(sim: pd.DataFrame, design: Design | None = None) -> tuple[float, float]:
