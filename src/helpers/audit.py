@@ -524,9 +524,7 @@ def precision_ranges(ladder: tuple[float, ...] | None = None) -> pd.DataFrame:
                 "or_high": or_hi,
                 "p_low": lower,
                 "p_high": upper,
-                "bracket": (f"{_p_text(lower)} ≤ p < {_p_text(upper)}")
-                if lower
-                else f"p < {_p_text(upper)}",
+                "bracket": bracket_text(lower, upper),
                 "z_low": z_min,
                 "z_high": z_max,
                 "se_low": logs[0] / z_max,
@@ -536,8 +534,13 @@ def precision_ranges(ladder: tuple[float, ...] | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _p_text(p: float) -> str:
-    return f"{p:.3f}".rstrip("0").lstrip("0")
+def bracket_text(lower: float, upper: float) -> str:
+    """A bracket as a reader writes it: "p < .001", ".005 ≤ p < .05"."""
+
+    def text(p: float) -> str:
+        return f"{p:.3f}".rstrip("0").lstrip("0")
+
+    return f"{text(lower)} ≤ p < {text(upper)}" if lower else f"p < {text(upper)}"
 
 
 @dataclass(frozen=True)

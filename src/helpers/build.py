@@ -321,9 +321,14 @@ def without_run_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def refresh_notebooks() -> None:
-    """Re-execute every committed notebook in place with its default parameters."""
-    for nb in notebooks():
+def refresh_notebooks(names: list[str] | None = None) -> None:
+    """Re-execute committed notebooks in place with their default parameters: every chapter,
+    or those whose names (``05_simulation``) are given."""
+    chosen = [nb for nb in notebooks() if not names or nb.stem in names or nb.name in names]
+    unknown = set(names or ()) - {nb.stem for nb in chosen} - {nb.name for nb in chosen}
+    if unknown:
+        raise BuildError(f"no chapter notebook {', '.join(sorted(unknown))}")
+    for nb in chosen:
         started = time.perf_counter()
         executed = papermill.execute_notebook(
             str(nb),
@@ -340,13 +345,18 @@ def refresh_notebooks() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.build", description=__doc__)
     parser.add_argument("--params", type=Path, default=Path("notebooks/params/canonical.yaml"))
-    parser.add_argument("--refresh-notebooks", action="store_true")
+    parser.add_argument(
+        "--refresh-notebooks",
+        nargs="*",
+        metavar="NAME",
+        help="re-execute the committed notebooks in place (all, or the chapters named)",
+    )
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
     parser.add_argument("--builder", default="html", choices=["html", "singlehtml", "linkcheck"])
     args = parser.parse_args(argv)
     try:
-        if args.refresh_notebooks:
-            refresh_notebooks()
+        if args.refresh_notebooks is not None:
+            refresh_notebooks(args.refresh_notebooks)
             return 0
         site = build(args.params, force=args.force, builder=args.builder)
     except BuildError as err:

@@ -312,7 +312,9 @@ def generate_batch(
         elif t.variable == "graduation_year":
             X[..., j] = grad_year - CENTRE["graduation_year"]
     y = np.zeros(shape)
-    beta = draw_truth(design, replications, rng)
+    # the truth has its own stream, drawn from in every design, so that designs that differ
+    # only in their truth see the same covariates and outcome draws (common random numbers)
+    beta = draw_truth(design, replications, np.random.default_rng(rng.integers(2**63)))
     if with_outcome:
         prob = special.expit(np.einsum("rnp,rp->rn", X, beta))
         y = (rng.random(shape) < prob).astype(float)

@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from . import store
-from .audit import abstract_ladder, bracket, z_for
+from .audit import abstract_ladder, bracket, bracket_text, z_for
 from .population import (
     Design,
     cells,
@@ -305,3 +305,25 @@ def with_graduation_z(design: Design, z: float) -> Design:
 
     log_scale = optimize.brentq(gap, np.log(base / 8), np.log(base * 8), xtol=1e-6)
     return replace(with_graduation_spread(design, float(np.exp(log_scale))), label=design.label)
+
+
+def compare(designs: dict[str, Design], z_max: float = 12.0) -> pd.DataFrame:
+    """Expected z and p of every published term under each named design, beside the
+    published bracket on the z scale (an open end shown at ``z_max``)."""
+    rows = []
+    for name, design in designs.items():
+        for row in expected(design).itertuples():
+            rows.append(
+                {
+                    "term": row.term,
+                    "label": row.label,
+                    "bracket": bracket_text(row.p_low, row.p_high),
+                    "z_low": z_for(row.p_high),
+                    "z_high": min(z_for(row.p_low), z_max),
+                    "design": name,
+                    "z": min(row.z, z_max),
+                    "expected_p": row.expected_p,
+                    "in_bracket": row.in_bracket,
+                }
+            )
+    return pd.DataFrame(rows)
