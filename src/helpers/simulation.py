@@ -319,6 +319,7 @@ def histograms(sim: pd.DataFrame, names: list[str], bins: int = 30) -> pd.DataFr
             pd.DataFrame(
                 {
                     "term": name,
+                    "label": term_label(name),
                     "bin_start": edges[:-1],
                     "bin_end": edges[1:],
                     "replications": counts,
