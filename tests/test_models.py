@@ -53,7 +53,7 @@ def test_average_predictions_turn_odds_into_probabilities(canonical_model) -> No
 def test_batched_and_statsmodels_engines_agree_on_the_same_data() -> None:
     design = precision.canonical_design()
     batch = population.generate_batch(design, 6, np.random.default_rng(11))
-    fast = simulation.fit_batched(batch.X, batch.y)
+    fast = simulation.fit_batched(batch)
     plain = simulation.fit_statsmodels(batch, list(design.country_counts))
     assert fast.converged.all() and plain.converged.all()
     np.testing.assert_allclose(fast.beta, plain.beta, atol=1e-6, rtol=0)
@@ -77,12 +77,12 @@ def test_simulate_engines_give_the_same_rows() -> None:
 
 
 def test_simulation_recovers_the_truth_within_monte_carlo_error() -> None:
-    """Unbiased where the groups are large; the smallest groups (a few dozen respondents)
-    show logistic regression's known small-sample bias away from 1, which stays small."""
+    """Estimates are unbiased within Monte Carlo error, or lean away from 1 by a little:
+    the known small-sample bias of maximum likelihood in groups with few respondents on one
+    side of the outcome (schools, private practice)."""
     summary = simulation.summarise(simulation.simulate(400, 1, "batched"))
-    z = precision.expected(precision.canonical_design())["z"]
-    large = summary[z.to_numpy() > 4]
-    assert (large["bias"].abs() < 4 * large["bias_mcse"] + 1e-3).all()
+    off = summary[summary["bias"].abs() > 4 * summary["bias_mcse"] + 1e-3]
+    assert (np.sign(off["bias"]) == np.sign(np.log(off["true_or"]))).all()
     assert (summary["bias"].abs() < 0.2).all()
     assert (summary["coverage"] > 0.95 - 4 * summary["coverage_mcse"]).all()
     together = simulation.all_claims_reproduce(simulation.simulate(50, 2))

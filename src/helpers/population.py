@@ -212,15 +212,40 @@ def with_independent_roles(design: Design) -> Design:
 
 @dataclass
 class Batch:
-    """Generated replications: design matrices (R, n, p), outcomes (R, n), and the true
-    coefficients of each replication (R, p)."""
+    """Generated replications. Each respondent is a covariate cell (country × setting ×
+    role: ``cell`` (R, n), whose categorical covariate vectors are the rows of ``base``
+    (C, p)) with a centred graduation year and age (R, n); outcomes ``y`` (R, n) and the
+    true coefficients of each replication ``beta`` (R, p)."""
 
-    X: np.ndarray
     y: np.ndarray
     country: np.ndarray
     setting: np.ndarray
     role: np.ndarray
+    cell: np.ndarray
+    grad: np.ndarray
+    age: np.ndarray
+    base: np.ndarray
     beta: np.ndarray
+
+    @property
+    def X(self) -> np.ndarray:
+        """The full design matrices (R, n, p), intercept first, in :func:`term_names` order."""
+        names = term_names()
+        X = self.base[self.cell]
+        X[..., names.index("graduation_year")] = self.grad
+        X[..., names.index("age")] = self.age
+        return X
+
+    def linear_predictor(self, beta: np.ndarray) -> np.ndarray:
+        """``X @ beta`` for each replication (R, n), through the cells, without building X."""
+        names = term_names()
+        ig, ia = names.index("graduation_year"), names.index("age")
+        offset = beta @ self.base.T  # (R, C): the continuous columns of base are zero
+        return (
+            np.take_along_axis(offset, self.cell, axis=1)
+            + beta[:, ig, None] * self.grad
+            + beta[:, ia, None] * self.age
+        )
 
 
 def _categorical(
@@ -297,35 +322,26 @@ def generate_batch(
     by_cell = role_table(design).reshape(len(countries) * len(sets), len(rls))
     role = _categorical(rng, shape, country_idx[None, :] * len(sets) + setting, by_cell)
 
-    names = term_names()
-    X = np.zeros((replications, n, len(names)))
-    X[..., 0] = 1.0
-    for j, t in enumerate(terms(), start=1):
-        if t.variable == "country":
-            X[..., j] = (country_idx == countries.index(t.level))[None, :]
-        elif t.variable == "setting":
-            X[..., j] = setting == sets.index(t.level)
-        elif t.variable == "role":
-            X[..., j] = role == rls.index(t.level)
-        elif t.variable == "age":
-            X[..., j] = age - CENTRE["age"]
-        elif t.variable == "graduation_year":
-            X[..., j] = grad_year - CENTRE["graduation_year"]
-    y = np.zeros(shape)
-    # the truth has its own stream, drawn from in every design, so that designs that differ
-    # only in their truth see the same covariates and outcome draws (common random numbers)
-    beta = draw_truth(design, replications, np.random.default_rng(rng.integers(2**63)))
-    if with_outcome:
-        prob = special.expit(np.einsum("rnp,rp->rn", X, beta))
-        y = (rng.random(shape) < prob).astype(float)
-    return Batch(
-        X=X,
-        y=y,
+    base, _ = _cell_layout(tuple(countries))
+    cell = (country_idx[None, :] * len(sets) + setting) * len(rls) + role
+    batch = Batch(
+        y=np.zeros(shape),
         country=np.broadcast_to(country_idx, shape),
         setting=setting,
         role=role,
-        beta=beta,
+        cell=cell,
+        grad=grad_year - CENTRE["graduation_year"],
+        age=age - CENTRE["age"],
+        base=base,
+        # the truth has its own stream, drawn from in every design, so that designs that
+        # differ only in their truth see the same covariates and outcome draws (common
+        # random numbers)
+        beta=draw_truth(design, replications, np.random.default_rng(rng.integers(2**63))),
     )
+    if with_outcome:
+        prob = special.expit(batch.linear_predictor(batch.beta))
+        batch.y = (rng.random(shape) < prob).astype(float)
+    return batch
 
 
 def true_coefficients(design: Design) -> np.ndarray:
