@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from helpers import audit, build, practice, registry
+from helpers import audit, build, practice, registry, synth
+from helpers.assumptions import value as assumed
 
 PUBLICATIONS_MD = ROOT.parent.parent / "shared" / "reference" / "publications.md"
 if not PUBLICATIONS_MD.exists():
@@ -353,6 +354,12 @@ def test_bibliography_prints_proper_nouns_in_their_case(site: Path) -> None:
 
 @pytest.mark.slow
 def test_discussion_glues_the_canadian_share_and_setting_predictions(site: Path) -> None:
-    text = _text(site / "book" / "discussion.html")
+    page = site / "book" / "discussion.html"
+    text = _text(page)
     assert f"{practice.country_share('Canada'):.1%}" in text
-    assert "Questions for the original authors" not in text
+    predictions = practice.setting_predictions(synth.generate(int(assumed("canonical_seed"))))
+    for level in ("private_practice", "school", "social_service_agency"):
+        assert f"{predictions[level]:.0%}" in text
+    # one list of questions for the authors, in the practice chapter
+    assert "07_practice.html#questions-for-authors" in page.read_text(encoding="utf-8")
+    assert "Which of the two printed percentages" not in text
