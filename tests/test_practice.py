@@ -4,6 +4,7 @@ instrument template, the bibliography, and the built pages."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import io
 import json
 import re
@@ -342,7 +343,7 @@ def test_instrument_is_downloadable_from_the_site(site: Path) -> None:
     archive = site / practice.INSTRUMENT_ZIP
     assert archive.read_bytes() == practice.instrument_zip()
     page = (site / practice.INSTRUMENT_PAGE).read_text(encoding="utf-8")
-    assert practice.instrument_package()["title"] in page
+    assert html.escape(practice.instrument_package()["title"]) in page
 
 
 @pytest.mark.slow

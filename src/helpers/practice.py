@@ -513,3 +513,17 @@ def write_downloads(folder: Path) -> list[Path]:
             raise
         written.append(folder / name)
     return written
+
+
+def cherries_table() -> pd.DataFrame:
+    """The CHERRIES audit for reading: items whose wording was not seen are marked, and where
+    each item is reported is joined with the note on it."""
+    frame = cherries()
+    unseen = frame["item_seen"] == "no"
+    out = frame.copy()
+    out.loc[unseen, "item_name"] = out.loc[unseen, "item_name"] + " (wording not seen)"
+    out["where_and_note"] = [
+        " ".join(part for part in (where.rstrip(".") + "." if where else "", note) if part)
+        for where, note in zip(frame["where"], frame["note"], strict=True)
+    ]
+    return out
