@@ -120,6 +120,28 @@ def test_canadian_share_of_the_pooled_sample() -> None:
     assert sum(shares.values()) == pytest.approx(1)
 
 
+def test_setting_contrasts_are_worded_from_the_numbers() -> None:
+    base = 0.5
+    far = base + (practice.FAR_POINTS + 1) / 100
+    near = base + (practice.FAR_POINTS - 1) / 100
+    same = base - (practice.CLOSE_POINTS - 1) / 100
+    below = base - (practice.CLOSE_POINTS + 1) / 100
+    predictions = {
+        "social_service_agency": base,
+        "private_practice": far,
+        "school": near,
+        "community_healthcare": same,
+        "hospital": below,
+    }
+    sentence = practice.compare_settings(predictions, {"school": "School"})
+    assert sentence.startswith(f"Against social service agencies ({base:.0%})")
+    assert f"private_practice far above ({far:.0%})" in sentence
+    assert f"school above ({near:.0%})" in sentence and "school far" not in sentence
+    assert f"community_healthcare about the same ({same:.0%})" in sentence
+    assert sentence.endswith(f"hospital below ({below:.0%}).")
+    assert "cannot compare" in practice.compare_settings({"school": 0.8}, {})
+
+
 # ---------------------------------------------------------- sources and other publications
 
 

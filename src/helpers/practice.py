@@ -527,3 +527,32 @@ def cherries_table() -> pd.DataFrame:
         for where, note in zip(frame["where"], frame["note"], strict=True)
     ]
     return out
+
+
+# Percentage points from the reference setting beyond which a setting is "far" above or below
+# it, and within which it is "close to" it (the words the prose uses for the differences).
+FAR_POINTS = 25
+CLOSE_POINTS = 5
+
+
+def compare_settings(predictions: dict[str, float], labels: dict[str, str]) -> str:
+    """Word the predicted probabilities by setting against social service agencies, from the
+    numbers: within CLOSE_POINTS percentage points 'about the same', beyond FAR_POINTS 'far
+    above' or 'far below', otherwise 'above' or 'below'."""
+    reference = "social_service_agency"
+    if reference not in predictions:
+        return "The model cannot compare settings with social service agencies on these data."
+    base = predictions[reference]
+    parts = []
+    for level, prob in sorted(predictions.items(), key=lambda kv: -kv[1]):
+        if level in (reference, "other"):
+            continue
+        points = 100 * (prob - base)
+        if abs(points) < CLOSE_POINTS:
+            word = "about the same"
+        else:
+            side = "above" if points > 0 else "below"
+            word = f"far {side}" if abs(points) >= FAR_POINTS else side
+        parts.append(f"{labels.get(level, level).lower()} {word} ({prob:.0%})")
+    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    return f"Against social service agencies ({base:.0%}): {listed}."
