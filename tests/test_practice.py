@@ -302,6 +302,13 @@ def test_instrument_carries_the_follow_up_items_and_marks_wording() -> None:
     assert sources <= _bibkeys()
 
 
+def test_skip_logic_reads_as_a_reader_would_say_it() -> None:
+    table = practice.instrument_table().set_index("item")
+    ict_number = table.loc["ict_use", "number"]
+    assert table.loc["modality", "asked_of"] == f"those answering 'Yes' to no. {ict_number}"
+    assert table.loc["country", "asked_of"] == "everyone"
+
+
 def test_a_broken_skip_rule_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = _copy_data(tmp_path, monkeypatch)
     path = data / "instrument" / "items.csv"

@@ -391,6 +391,15 @@ def instrument_table() -> pd.DataFrame:
     """The questionnaire for reading: one row per item with its options and skip logic."""
     items = instrument_resource("items")
     options = instrument_resource("options")
+    numbers = {item: str(k) for k, item in enumerate(items["item_id"], start=1)}
+    labels = {(o.item_id, o.value): o.label for o in options.itertuples()}
+
+    def asked_of(condition: str) -> str:
+        if not condition:
+            return "everyone"
+        item, value = (p.strip() for p in condition.split("=", 1))
+        return f"those answering '{labels.get((item, value), value)}' to no. {numbers[item]}"
+
     rows = []
     for number, r in enumerate(items.itertuples(), start=1):
         opts = options[options["item_id"] == r.item_id]
@@ -406,7 +415,7 @@ def instrument_table() -> pd.DataFrame:
                 "question": r.question,
                 "wording": r.wording_status,
                 "answers": shown or r.response_type,
-                "asked_of": f"those with {r.asked_if}" if r.asked_if else "everyone",
+                "asked_of": asked_of(r.asked_if),
                 "in_2017": r.in_2017_survey,
             }
         )
