@@ -42,7 +42,7 @@ KERNEL = "python3"
 # Kernels talk to papermill over local IPC sockets, not TCP: nothing is exposed on the
 # network, and the kernel has no transport warning to print.
 KERNEL_CONFIG = Config({"KernelManager": {"transport": "ipc"}})
-DOWNLOADS = ("ledger.csv",)
+DOWNLOADS = ("ledger.csv", "instrument-datapackage.zip", "instrument.html")
 
 
 class BuildError(RuntimeError):
