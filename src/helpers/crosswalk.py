@@ -757,7 +757,8 @@ def _draft_codes(export: Export, v: Variable, f: Field, missing: set[str]) -> li
         value = next((x for x, lab in f.labels if n and n in (_norm(x), _norm(lab))), None)
         note = f"'{label}'" if label else f"{seen.get(code, 0):,} rows"
         if value:
-            out.append(f"      {_scalar(code)}: {_scalar(value)}  # {note}")
+            shown = f"  # {note}" if label and label != value else ""
+            out.append(f"      {_scalar(code)}: {_scalar(value)}{shown}")
         else:
             out.append(f"      {_scalar(code)}: {TODO}  # {note}; one of {allowed}, NR, NA")
     return out

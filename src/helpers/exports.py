@@ -272,7 +272,7 @@ def write_labelled(frame: pd.DataFrame, path: str | Path) -> Path:
         codes = {v: i + 1 for i, v in enumerate(f.enum)} | MISSING_CODES
         column = text[f.name]
         data[f.name] = [float(codes[v]) if v in codes else float(v) for v in column]
-        named = {float(i): v for v, i in codes.items()} if f.enum else {}
+        named = {float(i): v for v, i in codes.items() if v in f.enum}
         if not f.required:
             named |= {float(i): v for v, i in MISSING_CODES.items()}
         if named:
