@@ -766,3 +766,16 @@ def _draft_codes(export: Export, v: Variable, f: Field, missing: set[str]) -> li
 
 def _code_order(code: str) -> tuple[int, float, str]:
     return (0, float(code), "") if _whole(code) else (1, 0.0, code)
+
+
+def survey_of(path: str | Path) -> Survey:
+    """The survey a crosswalk describes (its ``survey`` block, or the study), read without
+    an export."""
+    path = Path(path)
+    data = _yaml(path)
+    if not isinstance(data, dict) or "survey" not in data:
+        return study()
+    try:
+        return survey_from(data["survey"], "survey")
+    except SurveyError as err:
+        raise DataFileError(path, str(err)) from None
