@@ -419,3 +419,17 @@ def test_cli_import_error_has_no_traceback(tmp_path: Path) -> None:
     assert "needs a crosswalk" in result.stderr and "python -m helpers crosswalk" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_chapter_reads_a_codebook_named_sav_directly(
+    tmp_path: Path, canonical_frame: pd.DataFrame
+) -> None:
+    from helpers import preamble, privacy
+
+    path = exports.write_labelled(canonical_frame, tmp_path / "study.sav")
+    try:
+        frame, label = preamble.respondents(None, str(path), None)
+        assert frame.equals(canonical_frame)
+        assert "`study.sav`, read through its value labels" in label and privacy.active()
+    finally:
+        privacy.configure(False)

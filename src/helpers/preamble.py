@@ -14,6 +14,7 @@ import pandas as pd
 from . import figures, params, privacy
 from .assumptions import value as assumed
 from .codebook import Survey, study, survey_for
+from .crosswalk import import_export
 from .dataio import DataFileError, read_respondents
 from .descriptive import comparability
 from .synth import generate
@@ -50,7 +51,11 @@ def respondents(
         checked["countries"] = countries
     params.check(checked)
     survey = study()
-    if data_file:
+    if data_file and path_is_export(data_file):
+        imported = import_export(params.data_path(data_file))
+        frame, survey = imported.frame, imported.survey
+        label = f"{_source(params.data_path(data_file), survey)} ({len(frame):,} respondents)"
+    elif data_file:
         path = params.data_path(data_file)
         try:
             survey = survey_for(path)
@@ -79,13 +84,19 @@ def respondents(
     return frame, label
 
 
+def path_is_export(data_file: str) -> bool:
+    """Whether a data file is an SPSS or Stata export (read with no crosswalk: its variables
+    and value labels must be the codebook's; others go through the build's import)."""
+    return Path(data_file).suffix.lower() in params.EXPORTS
+
+
 def _source(path: Path, survey: Survey) -> str:
     if survey.export:
         return (
             f"the survey export `{survey.export}` mapped onto the codebook by the crosswalk "
             f"`{survey.crosswalk}`"
             if survey.crosswalk
-            else f"the survey export `{survey.export}` (its value labels are the codebook's)"
+            else f"the survey export `{survey.export}`, read through its value labels"
         )
     return f"the respondent file `{path.name}`"
 
