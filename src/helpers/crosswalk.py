@@ -125,10 +125,9 @@ class _Loader(yaml.SafeLoader):
             if key in seen:
                 raise DataFileError(
                     self.name,
-                    f"'{key}' is given twice (lines {seen[key]} and {line}): a variable can "
-                    "be listed once, with everything it maps",
+                    f"'{key}' is given twice (lines {seen[key]} and {line})",
                     lines=[seen[key], line],
-                    expected="each key once",
+                    expected="each key once (a variable once, with everything it maps)",
                 )
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
