@@ -27,7 +27,8 @@ import papermill
 import yaml
 from traitlets.config import Config
 
-from .params import ParameterError
+from .dataio import DataFileError
+from .params import ParameterError, check_publication, data_path, needs_import
 from .params import check as check_parameters
 from .paths import build_dir, project_root
 from .vega_render import MIME as VEGA_MIME
@@ -74,6 +75,45 @@ def load_params(path: Path) -> dict[str, Any]:
     except ParameterError as err:
         raise BuildError(f"{path}: {err}") from None
     return params
+
+
+def import_data(params: dict[str, Any], name: str) -> dict[str, Any]:
+    """The parameters the chapters get: when ``data_file`` is a survey export (with its
+    ``crosswalk``), it is imported first into ``_build/imports/NAME/`` (respondent file and
+    survey file, never inside the site) and the chapters read that file."""
+    if not needs_import(params):
+        return params
+    from . import crosswalk
+
+    export = data_path(params["data_file"])
+    mapping = data_path(params["crosswalk"]) if params.get("crosswalk") else None
+    out = build_dir() / "imports" / name / f"{export.stem}.csv"
+    try:
+        imported = crosswalk.import_export(export, mapping)
+        crosswalk.write(imported, out, export, *([mapping] if mapping else []))
+    except DataFileError as err:
+        raise BuildError(f"importing the data file failed: {err}") from None
+    print(
+        f"imported {len(imported.frame):,} respondents from {export.name}"
+        + (f" with the crosswalk {mapping.name}" if mapping else ""),
+        flush=True,
+    )
+    return {**params, "data_file": str(out.relative_to(project_root()))}
+
+
+def _inputs_digest(params: dict[str, Any]) -> str:
+    """A hash of the data file and crosswalk a parameter file names (and of the survey file
+    beside the data file), wherever they are."""
+    from .codebook import survey_path
+
+    digest = hashlib.sha256()
+    for key in ("data_file", "crosswalk"):
+        if params.get(key):
+            path = data_path(params[key])
+            for item in (path, survey_path(path)):
+                if item.is_file():
+                    digest.update(item.read_bytes())
+    return digest.hexdigest()
 
 
 def _execute(src: Path, dest: Path, params: dict[str, Any]) -> float:
@@ -254,11 +294,13 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
             "file": params_file.name,
             "builder": builder,
             "repository": repository_url(),
+            "inputs": _inputs_digest(params),
         }
     )
     if not force and target.is_dir() and stamp.is_file() and stamp.read_text() == fprint:
         print(f"{target} is up to date (nothing it is built from has changed)", flush=True)
         return target
+    params = import_data(params, name)
     staging = build_dir() / f".staging-{name}-{builder}"
     if staging.exists():
         shutil.rmtree(staging)
@@ -353,10 +395,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
     parser.add_argument("--builder", default="html", choices=["html", "singlehtml", "linkcheck"])
+    parser.add_argument(
+        "--check-publication",
+        action="store_true",
+        help="only check that the parameter file allows publishing the book built from it",
+    )
     args = parser.parse_args(argv)
     try:
         if args.refresh_notebooks is not None:
             refresh_notebooks(args.refresh_notebooks)
+            return 0
+        if args.check_publication:
+            try:
+                check_publication(load_params(args.params))
+            except ParameterError as err:
+                raise BuildError(f"{args.params}: not publishable: {err}") from None
+            print(f"{args.params}: the book built from it may be published")
             return 0
         site = build(args.params, force=args.force, builder=args.builder)
     except BuildError as err:

@@ -16,6 +16,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from . import privacy
 from .vega_render import MIME
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -96,6 +97,17 @@ def setup() -> None:
 
 def _describe(chart: alt.TopLevelMixin, description: str) -> alt.TopLevelMixin:
     return chart.properties(description=description)
+
+
+def _private(title: str, description: str, what: str, hidden: list[str]) -> tuple[Any, str]:
+    """Title and description of a chart with parts suppressed (private data): the title
+    gets a subtitle and the description a sentence saying what is not shown."""
+    if not hidden:
+        return title, description
+    subtitle = f"{what} with fewer than {privacy.MIN_COUNT} respondents are not shown (privacy)"
+    return alt.TitleParams(text=title, subtitle=subtitle), description + privacy.sentence(
+        what, hidden
+    )
 
 
 def bar_percent(
@@ -184,6 +196,14 @@ def age_graduation(
         .size()
         .rename(columns={"size": "respondents"})
     )
+    small = counts["respondents"].map(privacy.small).astype(bool)
+    hidden = [
+        f"age {a}+, graduated {y}+" for a, y in counts.loc[small, ["age_band", "year_band"]].values
+    ]
+    counts = counts[~small]
+    title, description = _private(
+        "Age and graduation year of the respondents", description, "Cells", hidden
+    )
     chart = (
         alt.Chart(counts)
         .mark_rect()
@@ -217,6 +237,8 @@ SOURCE_COLOURS = {
 def answer_bars(frame: pd.DataFrame, *, title: str, y_title: str, description: str) -> alt.Chart:
     """Sorted bars of answers (percent of those who answered), coloured by where each count
     comes from; tooltips with n and percent."""
+    hidden = list(frame.attrs.get("suppressed", []))
+    title, description = _private(title, description, "Answers", hidden)
     sources = [s for s in SOURCE_COLOURS if s in set(frame["source"])]
     chart = (
         alt.Chart(frame)
@@ -247,6 +269,8 @@ def reported_vs_replicated(
     frame: pd.DataFrame, *, title: str, y_title: str, description: str
 ) -> alt.LayerChart:
     """Bars of replicated percentages with the published percentage as a black tick."""
+    hidden = list(frame.attrs.get("suppressed", []))
+    title, description = _private(title, description, "Figures", hidden)
     tooltip = [
         alt.Tooltip("label:N", title=y_title),
         alt.Tooltip("replicated:Q", title="replicated %", format=".1f"),
@@ -311,6 +335,10 @@ def probabilities(
     frame: pd.DataFrame, *, variable: str, title: str, y_title: str, description: str
 ) -> alt.Chart:
     """Average predicted probability of the outcome per level of one covariate."""
+    small = frame["observed_n"].map(privacy.small).astype(bool)
+    hidden = [str(v) for v in frame.loc[small, "label"]]
+    frame = frame[~small]
+    title, description = _private(title, description, "Levels", hidden)
     chart = (
         alt.Chart(frame)
         .mark_bar(color=OKABE_ITO[2])
