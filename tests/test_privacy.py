@@ -71,14 +71,14 @@ def test_small_chart_bars_and_cells_are_left_out(canonical_frame, private) -> No
         by_country, title="t", y_title="y", description="d."
     ).to_dict()
     assert "not shown" in spec["title"]["subtitle"]
-    heat = figures.age_graduation(small, description="d.").to_dict()
+    heat = figures.age_graduation(small, title="t", description="d.").to_dict()
     cells = next(iter(heat["datasets"].values()))
     assert cells and all(c["respondents"] >= privacy.MIN_COUNT for c in cells)
     assert "Cells with fewer than 5 respondents are not shown" in heat["description"]
 
 
 def test_charts_receive_counts_not_respondents(canonical_frame, private) -> None:
-    heat = figures.age_graduation(canonical_frame, description="d.").to_dict()
+    heat = figures.age_graduation(canonical_frame, title="t", description="d.").to_dict()
     rows = [r for data in heat["datasets"].values() for r in data]
     assert rows and all("respondent_id" not in r for r in rows)
     assert len(rows) < len(canonical_frame) / 10
