@@ -203,6 +203,21 @@ def with_missing_covariates(design: Design, fraction: float) -> Design:
     return replace(design, missing_covariates=fraction, label=f"{fraction:.0%} covariates missing")
 
 
+def with_role_mix(design: Design, name: str, share: float) -> Design:
+    """The design with ``share`` of each setting with a fixed role mix in the named role
+    (``role[psychotherapy]``), the other roles of that mix rescaled."""
+    level = name.rstrip("]").split("[")[1]
+    mixes = {
+        setting: {
+            r: share if r == level else v * (1 - share) / (1 - mix[level]) for r, v in mix.items()
+        }
+        for setting, mix in design.role_in_setting.items()
+    }
+    return calibrate_intercept(
+        replace(design, role_in_setting=mixes, label=f"{share:.0%} of fixed mixes in {level}")
+    )
+
+
 def with_independent_roles(design: Design) -> Design:
     """Roles drawn independently of settings (no fixed role mix in any setting)."""
     return calibrate_intercept(
@@ -235,6 +250,20 @@ class Batch:
         X[..., names.index("graduation_year")] = self.grad
         X[..., names.index("age")] = self.age
         return X
+
+    def head(self, size: int) -> Batch:
+        """The first ``size`` replications."""
+        return Batch(
+            y=self.y[:size],
+            country=self.country[:size],
+            setting=self.setting[:size],
+            role=self.role[:size],
+            cell=self.cell[:size],
+            grad=self.grad[:size],
+            age=self.age[:size],
+            base=self.base,
+            beta=self.beta[:size],
+        )
 
     def linear_predictor(self, beta: np.ndarray) -> np.ndarray:
         """``X @ beta`` for each replication (R, n), through the cells, without building X."""
@@ -491,3 +520,13 @@ def calibrate_intercept(design: Design) -> Design:
         if abs(step) < 1e-12:
             break
     return replace(design, intercept=alpha)
+
+
+def share_outside(design: Design, role: str, setting: str) -> float:
+    """The share of the model sample in a role (``role[psychotherapy]``) but not in a
+    practice setting (``private_practice``)."""
+    names = term_names()
+    cs = cells(design)
+    in_role = cs.base[:, names.index(role)] == 1
+    in_setting = cs.base[:, names.index(f"setting[{setting}]")] == 1
+    return float(cs.prob[in_role & ~in_setting].sum())

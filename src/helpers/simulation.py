@@ -161,17 +161,22 @@ def simulate(
     replications: int, seed: int, engine: str = "batched", design: Design | None = None
 ) -> pd.DataFrame:
     """Run the simulation study: one row per replication and coefficient, with the true
-    value of that replication beside the estimate."""
+    value of that replication beside the estimate.
+
+    Replications come in chunks of :data:`CHUNK`, chunk ``k`` drawn from its own generator
+    (seeded by ``[seed, k]``) and always at full size (a last, partial chunk keeps its first
+    replications). So replication ``r`` is the same survey whatever the number of
+    replications, and two designs that differ only in their truth share every covariate and
+    outcome draw: common random numbers, for paired comparisons."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if replications < 1:
         raise ValueError(f"replications must be at least 1, not {replications}")
     design = design or canonical_design()
-    rng = np.random.default_rng(seed)
     names = term_names()
     parts, start = [], 0
-    for size in _chunks(replications):
-        batch = generate_batch(design, size, rng)
+    for k, size in enumerate(_chunks(replications)):
+        batch = generate_batch(design, CHUNK, np.random.default_rng([seed, k])).head(size)
         fits = (
             fit_batched(batch, start=batch.beta)
             if engine == "batched"
