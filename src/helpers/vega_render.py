@@ -89,7 +89,8 @@ def chart_html(spec: dict[str, Any]) -> str:
 
 
 class VegaLiteRenderer:
-    """MyST-NB plugin: Vega-Lite outputs become vegaEmbed calls in HTML builds."""
+    """MyST-NB plugin: Vega-Lite outputs become charts the site draws (HTML builds) or inline
+    SVG (the single-page build for print)."""
 
     mime_priority_overrides: ClassVar[list[tuple[str, str, int | None]]] = [
         ("html", MIME, 5),
