@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
 import shutil
-import threading
-from collections.abc import Iterator
 
 import pytest
 
-from conftest import ROOT, jupyter, needs_browser
-from helpers import build, registry
+from conftest import REPOSITORY, ROOT, book_pages, jupyter, needs_browser, visit, wait_for_charts
+from helpers import registry
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
@@ -22,76 +18,11 @@ pytestmark = [
 ]
 
 
-REPOSITORY = "https://github.com/example/socialwork-ict-replication"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The canonical book as published: built with its repository known, so it has its
-    repository and launch buttons (a parameter file of its own keeps it apart)."""
-    params = tmp_path_factory.mktemp("published") / "published.yaml"
-    shutil.copy2(ROOT / "notebooks" / "params" / "canonical.yaml", params)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BOOK_REPOSITORY_URL", REPOSITORY)
-        site = build.build(params)
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def _pages() -> list[str]:
-    import yaml
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]] + [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
-    return [f"{f}.html" for f in files]
-
-
-def _visit(browser, url: str, base: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    foreign: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on(
-        "request",
-        lambda r: None if r.url.startswith((base, "data:", "blob:")) else foreign.append(r.url),
-    )
-    page.goto(url, wait_until="load")
-    page.wait_for_load_state("networkidle")
-    return context, page, errors, foreign
-
-
-CHARTS_SETTLED = """() => {
-    if (document.readyState !== "complete") return false;
-    const divs = document.querySelectorAll(".vega-chart");
-    const failed = Array.from(divs).filter(
-        d => d.textContent.startsWith("Chart failed to render")).length;
-    return (window.bookCharts || []).length + failed === divs.length;
-}"""
-
-
-def _wait_for_charts(page) -> int:
-    """Wait until every chart on the page has either rendered or reported its failure
-    (counted only once the page has finished parsing); return how many there are."""
-    page.wait_for_function(CHARTS_SETTLED, timeout=60_000)
-    return page.locator(".vega-chart").count()
-
-
-@pytest.mark.parametrize("path", _pages())
+@pytest.mark.parametrize("path", book_pages())
 def test_page_loads_cleanly_and_renders_its_charts(browser, server: str, path: str) -> None:
-    context, page, errors, foreign = _visit(browser, f"{server}/{path}", server)
+    context, page, errors, foreign = visit(browser, f"{server}/{path}", server)
     try:
-        charts = _wait_for_charts(page)
+        charts = wait_for_charts(page)
         assert not errors, errors
         if charts:
             marks = page.evaluate(
@@ -118,7 +49,7 @@ def test_page_loads_cleanly_and_renders_its_charts(browser, server: str, path: s
 
 
 def test_ledger_table_has_a_row_for_every_claim(browser, server: str) -> None:
-    context, page, _, _ = _visit(browser, f"{server}/notebooks/06_ledger.html", server)
+    context, page, _, _ = visit(browser, f"{server}/notebooks/06_ledger.html", server)
     try:
         cells = page.locator("table.dataframe tbody tr td:first-child").all_inner_texts()
         assert set(registry.claims()) <= set(cells)
@@ -130,12 +61,12 @@ def test_ledger_table_has_a_row_for_every_claim(browser, server: str) -> None:
 
 def test_front_page_and_forest_plot_screenshots(browser, server: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    context, page, _, _ = _visit(browser, f"{server}/book/index.html", server)
+    context, page, _, _ = visit(browser, f"{server}/book/index.html", server)
     try:
         assert "simulation-based replication" in page.title()
         page.screenshot(path=str(SCREENSHOTS / "front.png"), full_page=True)
         page.goto(f"{server}/notebooks/03_regression.html", wait_until="networkidle")
-        _wait_for_charts(page)
+        wait_for_charts(page)
         forest = page.locator(".vega-chart").first
         forest.scroll_into_view_if_needed()
         forest.screenshot(path=str(SCREENSHOTS / "forest.png"))
@@ -147,7 +78,7 @@ def test_front_page_and_forest_plot_screenshots(browser, server: str) -> None:
 
 
 def test_search_returns_results(browser, server: str) -> None:
-    context, page, errors, _ = _visit(browser, f"{server}/search.html?q=denominator", server)
+    context, page, errors, _ = visit(browser, f"{server}/search.html?q=denominator", server)
     try:
         page.wait_for_selector("#search-results ul.search li", timeout=20_000)
         assert page.locator("#search-results ul.search li").count() > 0
@@ -157,7 +88,7 @@ def test_search_returns_results(browser, server: str) -> None:
 
 
 def test_launch_repository_and_download_buttons(browser, server: str) -> None:
-    context, page, _, foreign = _visit(browser, f"{server}/notebooks/01_data.html", server)
+    context, page, _, foreign = visit(browser, f"{server}/notebooks/01_data.html", server)
     try:
         assert page.locator(".dropdown-download-buttons").count() > 0
         links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
@@ -172,7 +103,7 @@ def test_launch_repository_and_download_buttons(browser, server: str) -> None:
 
 
 def test_exercises_colab_setup_names_the_repository(browser, server: str) -> None:
-    context, page, _, _ = _visit(browser, f"{server}/book/exercises.html", server)
+    context, page, _, _ = visit(browser, f"{server}/book/exercises.html", server)
     try:
         code = " ".join(page.locator("div.highlight-ipython pre").all_inner_texts())
         assert f"git clone --depth 1 {REPOSITORY} /content/book" in code
@@ -190,7 +121,7 @@ def test_live_code_runs_a_chapter_with_thebe(
     shutil.copytree(ROOT / "notebooks", home / "notebooks")
     token = "live-code"
     with jupyter("server", home, home, token, f"--ServerApp.allow_origin={server}") as kernels:
-        context, page, errors, foreign = _visit(
+        context, page, errors, foreign = visit(
             browser, f"{server}/notebooks/03_regression.html", server
         )
         try:

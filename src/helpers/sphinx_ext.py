@@ -7,6 +7,11 @@
 * Thebe (live code) is loaded from the site's own copy in ``_static/vendor/thebe`` instead
   of unpkg.com, so activating it loads nothing from a third-party server.
 * The single-page build (for the PDF) gets the node visitors extensions register for HTML.
+* Two accessibility fixes in the page body (found by axe-core): MyST-NB's "Show code cell
+  source" toggles lose the aria-label "Toggle hidden content" that hid their visible text
+  from their accessible name (WCAG 2.5.3, label in name); the entries of docutils' citation
+  list (role "list") become list items instead of the deprecated "doc-biblioentry", which
+  a list may not hold.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from typing import Any
 from sphinx.application import Sphinx
 
 THEBE_CDN = re.compile(r'"https://unpkg\.com/thebe@[^"]+"')
+HIDDEN_CONTENT_LABEL = '<summary aria-label="Toggle hidden content">'
+CITATION_ROLE = 'role="doc-biblioentry"'
 THEBE_VENDORED = 'document.documentElement.dataset.content_root + "_static/vendor/thebe/index.js"'
 
 
@@ -33,6 +40,11 @@ def _vendored_thebe(script: Any) -> Any:
     )
 
 
+def accessible_body(body: str) -> str:
+    """The page body with MyST-NB's toggles named by their text and citations as list items."""
+    return body.replace(HIDDEN_CONTENT_LABEL, "<summary>").replace(CITATION_ROLE, 'role="listitem"')
+
+
 def _page_context(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
@@ -44,6 +56,8 @@ def _page_context(
             seen.add(key)
             unique.append(_vendored_thebe(script))
     context["script_files"] = unique
+    if "body" in context:
+        context["body"] = accessible_body(context["body"])
     if not context.get("default_mode"):
         context["default_mode"] = "auto"
 
