@@ -116,6 +116,11 @@ def glue_text(**values: str) -> None:
         glue(name, text, display=False)
 
 
+def percent(share: float) -> str:
+    """A share as a reader would print it: whole percents, one decimal below 1%."""
+    return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"
+
+
 def resolve_replications(replications: int) -> int:
     """Check the number of simulated surveys."""
     params.check({"replications": replications})
