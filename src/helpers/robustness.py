@@ -30,7 +30,6 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 import patsy
-import statsmodels.api as sm
 from scipy import optimize, special, stats
 from statsmodels.discrete.discrete_model import MNLogit
 from statsmodels.imputation.mice import MICEData
@@ -456,10 +455,11 @@ def _interaction(setting: str, country: str) -> str:
 
 def formula(spec: Spec, data: Data) -> str:
     """The specification's model formula (on the rows :func:`recode` returns)."""
-    return "y ~ " + " + ".join(_parts(spec, data) or ["1"])
+    return "y ~ " + " + ".join(formula_terms(spec, data) or ["1"])
 
 
-def _parts(spec: Spec, data: Data) -> list[str]:
+def formula_terms(spec: Spec, data: Data) -> list[str]:
+    """The right-hand side of the specification's formula, term by term."""
     coded, refs = data.coded(replace(spec, missing="complete"))
     base, _ = formula_for(coded, refs)
     left_out = {"age": {"graduation_year"}, "graduation": {"age"}}.get(spec.age, set())
@@ -523,22 +523,22 @@ def newton(
     standard errors of statsmodels' ``Logit`` (a test checks). Sums run in numpy's own
     loops (``einsum``), not in multi-threaded BLAS, which on a busy machine with few cores
     makes the many small fits of a multiverse many times slower."""
-    x = X.to_numpy(dtype=float)
+    xt = np.ascontiguousarray(X.to_numpy(dtype=float).T)
     off = np.zeros(len(y)) if offset is None else offset
-    beta = np.zeros(x.shape[1]) if start is None else start.astype(float).copy()
+    beta = np.zeros(len(xt)) if start is None else start.astype(float).copy()
     converged = False
     for _ in range(max_iter):
-        mu = special.expit(np.einsum("ij,j->i", x, beta) + off)
-        info = np.einsum("ni,n,nj->ij", x, mu * (1 - mu), x)
-        score = np.einsum("ij,i->j", x, y - mu)
+        mu = special.expit(np.einsum("in,i->n", xt, beta) + off)
+        info = np.einsum("in,jn->ij", xt * (mu * (1 - mu)), xt)
+        score = np.einsum("in,n->i", xt, y - mu)
         step = np.linalg.solve(info, score)
         beta = beta + step
         if float(score @ step) < TOLERANCE:
             converged = True
             break
-    eta = np.einsum("ij,j->i", x, beta) + off
+    eta = np.einsum("in,i->n", xt, beta) + off
     mu = special.expit(eta)
-    cov = np.linalg.inv(np.einsum("ni,n,nj->ij", x, mu * (1 - mu), x))
+    cov = np.linalg.inv(np.einsum("in,jn->ij", xt * (mu * (1 - mu)), xt))
     names = list(X.columns)
     return Fit(
         params=pd.Series(beta, index=names),
@@ -591,7 +591,7 @@ def fit_all(data: Data) -> pd.DataFrame:
     designs = _Designs(data)
     out: list[dict] = []
     for spec in data.specifications():
-        frames, parts = data.frames(spec), _parts(spec, data)
+        frames, parts = data.frames(spec), formula_terms(spec, data)
         fits, ok = [], True
         for i in range(len(frames)):
             y, X = designs.matrix(spec, parts, i)
@@ -687,7 +687,7 @@ def count_text(data: Data) -> str:
 def design(spec: Spec, data: Data) -> tuple[np.ndarray, pd.DataFrame]:
     """Outcome and design matrix of a complete-case specification."""
     spec = replace(spec, missing="complete")
-    return _Designs(data).matrix(spec, _parts(spec, data))
+    return _Designs(data).matrix(spec, formula_terms(spec, data))
 
 
 def profile_interval(
@@ -705,26 +705,35 @@ def profile_interval(
     full = newton(y, X)
     b_hat, se = float(full.params[column]), float(full.bse[column])
     others, x = X.drop(columns=column), X[column].to_numpy()
-    start = full.params.drop(column).to_numpy()
+    last = {"start": full.params.drop(column).to_numpy()}
     target = float(np.sqrt(stats.chi2.ppf(level, 1)))
 
     def signed_root(b: float) -> float:
         """sign(b - b̂) × √(deviance rise): close to linear in b, so roots come fast."""
-        fit = newton(y, others, offset=b * x, start=start)
+        fit = newton(y, others, offset=b * x, start=last["start"])
+        last["start"] = fit.params.to_numpy()
         return float(np.sign(b - b_hat) * np.sqrt(max(2 * (full.llf - fit.llf), 0.0)))
 
     def end(direction: int) -> float:
-        step = 2 * target * se
-        for k in range(1, 9):
-            edge = b_hat + direction * k * step
+        # secant steps from the Wald end, where the profile end usually lies close
+        wald = b_hat + direction * target * se
+        guess = b_hat + (wald - b_hat) * target / abs(signed_root(wald))
+        found = optimize.root_scalar(
+            lambda b: signed_root(b) - direction * target, x0=wald, x1=guess, xtol=1e-10
+        )
+        if found.converged and direction * (found.root - b_hat) > 0:
+            return float(found.root)
+        inner, edge = b_hat, wald
+        for _ in range(12):
             if direction * signed_root(edge) >= target:
                 return float(
                     optimize.brentq(
                         lambda b: signed_root(b) - direction * target,
-                        *sorted((b_hat, edge)),
+                        *sorted((inner, edge)),
                         xtol=1e-10,
                     )
                 )
+            inner, edge = edge, edge + direction * target * se
         return direction * np.inf
 
     return end(-1), end(+1)
@@ -751,15 +760,21 @@ def wald_and_profile(data: Data) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def fit_terms(parts: Sequence[str], rows: pd.DataFrame) -> tuple[Fit, pd.DataFrame]:
+    """Fit ``y ~ parts`` to the rows (patsy design, :func:`newton`); the fit and design."""
+    X = patsy.dmatrix(" + ".join(parts or ["1"]), rows, return_type="dataframe")
+    return newton(rows["y"].to_numpy(float), X), X
+
+
 @dataclass
 class Reexpressed:
     """The published fit with age and graduation year re-expressed as age at graduation
     and years since graduation (the same model, the same likelihood)."""
 
-    published: object
-    reexpressed: object
+    published: Fit
+    reexpressed: Fit
 
-    @cached_property
+    @property
     def same_fit(self) -> bool:
         return bool(abs(self.published.llf - self.reexpressed.llf) < 1e-6)
 
@@ -777,13 +792,52 @@ def reexpress(data: Data) -> Reexpressed | None:
     spec = data.baseline
     if spec.age != "both":
         return None
-    parts = _parts(spec, data)
+    parts = formula_terms(spec, data)
     rows, _ = data.coded(spec)
     since = survey_year() - rows["graduation_year"]
     rows = rows.assign(years_since_graduation=since, age_at_graduation=rows["age"] - since)
     swapped = {"graduation_year": "years_since_graduation", "age": "age_at_graduation"}
+    return Reexpressed(
+        published=fit_terms(parts, rows)[0],
+        reexpressed=fit_terms([swapped.get(p, p) for p in parts], rows)[0],
+    )
 
-    def fit(terms_: list[str]) -> object:
-        return sm.Logit.from_formula("y ~ " + " + ".join(terms_), rows).fit(disp=0, maxiter=100)
 
-    return Reexpressed(published=fit(parts), reexpressed=fit([swapped.get(p, p) for p in parts]))
+def curve_data(estimates: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The specification curve's data: per term, the specifications ranked by odds ratio
+    (ties by specification), with their labels and whether they reproduce the published
+    claim; and, for the panel below, one row per choice each ranked specification made."""
+    published = {t.name: t.odds_ratio for t in published_terms()}
+    curve = estimates.assign(
+        sort_key=[float(f"{v:.6g}") for v in estimates["odds_ratio"]],
+        published_or=[published[t] for t in estimates["term"]],
+        claim=np.where(estimates["reproduces"], "reproduced", "not reproduced"),
+        specification=[
+            Spec(**{d.key: getattr(r, d.key) for d in DIMENSIONS}).label
+            for r in estimates.itertuples()
+        ],
+    ).sort_values(["term", "sort_key", "spec"], kind="stable")
+    curve["rank"] = curve.groupby("term").cumcount() + 1
+    order = {t.name: i for i, t in enumerate(published_terms())}
+    curve = curve.sort_values(
+        ["term", "rank"], key=lambda c: c.map(order) if c.name == "term" else c
+    )
+    panel = pd.DataFrame(
+        [
+            {
+                "label": r.label,
+                "rank": r.rank,
+                "choice": f"{d.label}: {d.level_label(getattr(r, d.key))}",
+                "order": (
+                    k,
+                    [key for key, _ in d.levels].index(getattr(r, d.key))
+                    if getattr(r, d.key) in dict(d.levels)
+                    else 0,
+                ),
+            }
+            for r in curve.itertuples()
+            for k, d in enumerate(DIMENSIONS)
+        ]
+    ).sort_values(["order", "rank"], kind="stable")
+    columns = ["label", "rank", "odds_ratio", "ci_low", "ci_high", "p_value", "claim"]
+    return curve[[*columns, "published_or", "specification"]], panel.drop(columns="order")

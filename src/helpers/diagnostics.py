@@ -1,0 +1,199 @@
+"""Diagnostics of the published model on any respondent file.
+
+- calibration: observed against predicted, by decile of the prediction (Hosmer–Lemeshow);
+- functional form: age and graduation year as splines and as bands against the linear term;
+- influential respondents: Cook's distance, described by rank and covariate pattern (bands
+  of age and graduation year), never by respondent id;
+- separation: categories, and country × setting cells, where everyone gave one answer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from .codebook import field
+from .models import Z95, term_name
+from .robustness import SPLINE_DF, Data, Fit, fit_terms, formula_terms, published_terms
+from .spec import CATEGORICAL
+
+GROUPS = 10
+BANDS = 5
+AGE_BAND = 10
+
+
+def calibration(y: np.ndarray, predicted: np.ndarray, groups: int = GROUPS) -> pd.DataFrame:
+    """Respondents grouped by their predicted probability (deciles by default): size, mean
+    predicted and observed share, with a Wilson 95% interval for the observed share."""
+    order = pd.Series(predicted).rank(method="first")
+    group = pd.qcut(order, groups, labels=False)
+    frame = pd.DataFrame({"group": group + 1, "y": y, "p": predicted})
+    out = frame.groupby("group").agg(n=("y", "size"), events=("y", "sum"), predicted=("p", "mean"))
+    n, share = out["n"], out["events"] / out["n"]
+    centre = (share + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
+    half = Z95 * np.sqrt(share * (1 - share) / n + Z95**2 / (4 * n**2)) / (1 + Z95**2 / n)
+    return out.assign(observed=share, observed_low=centre - half, observed_high=centre + half)
+
+
+def hosmer_lemeshow(table: pd.DataFrame) -> tuple[float, int, float]:
+    """The Hosmer–Lemeshow statistic of a :func:`calibration` table, its degrees of freedom
+    (groups − 2) and p-value."""
+    expected = table["predicted"] * table["n"]
+    stat = float(
+        (((table["events"] - expected) ** 2) / (expected * (1 - table["predicted"]))).sum()
+    )
+    df = len(table) - 2
+    return stat, df, float(stats.chi2.sf(stat, df))
+
+
+def published_fit(data: Data) -> tuple[Fit, pd.DataFrame, pd.DataFrame, list[str]]:
+    """The published specification (the published choices where the data allow them,
+    complete cases): its fit, design, rows as coded, and formula terms."""
+    rows, _ = data.coded(data.baseline)
+    parts = formula_terms(data.baseline, data)
+    fit, X = fit_terms(parts, rows)
+    return fit, X, rows, parts
+
+
+def predicted(fit: Fit, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+    """Predicted probabilities of a :func:`helpers.robustness.newton` fit."""
+    return special.expit(np.einsum("ni,i->n", np.asarray(X, dtype=float), fit.params.to_numpy()))
+
+
+def functional_form(data: Data, variable: str, bands: int = BANDS) -> dict | None:
+    """The shape of one continuous covariate in the published specification: the
+    likelihood-ratio test of a B-spline against the linear term, and the log odds of each
+    band of the covariate (fifths by default, against the lowest) beside what the linear
+    term implies at the band's mean. None when the specification lacks the covariate."""
+    fit, _, rows, parts = published_fit(data)
+    if variable not in parts:
+        return None
+    spline = [f"bs({variable}, df={SPLINE_DF})" if p == variable else p for p in parts]
+    spline_fit, _ = fit_terms(spline, rows)
+    lr = 2 * (spline_fit.llf - fit.llf)
+    band = pd.qcut(rows[variable].rank(method="first"), bands, labels=False)
+    edges = rows.groupby(band)[variable].agg(["min", "max", "mean", "size"])
+    banded = rows.assign(band=band.astype(int))
+    band_fit, _ = fit_terms(["C(band)" if p == variable else p for p in parts], banded)
+    slope = float(fit.params[variable])
+    out = []
+    for b, row in edges.iterrows():
+        name = f"C(band)[T.{b}]"
+        est = float(band_fit.params.get(name, 0.0))
+        se = float(band_fit.bse.get(name, 0.0))
+        out.append(
+            {
+                "variable": variable,
+                "band": f"{int(row['min'])}–{int(row['max'])}",
+                "mean": float(row["mean"]),
+                "n": int(row["size"]),
+                "log_odds": est,
+                "low": est - Z95 * se,
+                "high": est + Z95 * se,
+                "linear": slope * (float(row["mean"]) - float(edges["mean"].iloc[0])),
+            }
+        )
+    return {
+        "lr": float(lr),
+        "df": SPLINE_DF - 1,
+        "p": float(stats.chi2.sf(lr, SPLINE_DF - 1)),
+        "bands": pd.DataFrame(out),
+    }
+
+
+def _band(value: float, width: int) -> str:
+    low = int(value // width * width)
+    return f"{low}–{low + width - 1}"
+
+
+def cooks_distance(data: Data) -> pd.Series:
+    """Cook's distance of every respondent in the published specification, largest first:
+    squared Pearson residual × leverage / (parameters × (1 − leverage)²), as statsmodels'
+    GLM influence computes it (a test checks)."""
+    fit, X, rows, _ = published_fit(data)
+    x = X.to_numpy(float)
+    p = predicted(fit, x)
+    w = p * (1 - p)
+    leverage = w * np.einsum("ni,ij,nj->n", x, np.linalg.inv(np.einsum("ni,n,nj->ij", x, w, x)), x)
+    pearson2 = (rows["y"].to_numpy(float) - p) ** 2 / w
+    distance = pearson2 * leverage / (x.shape[1] * (1 - leverage) ** 2)
+    return pd.Series(distance, index=rows.index).sort_values(ascending=False, kind="stable")
+
+
+def influential(data: Data, distance: pd.Series, top: int = 5) -> pd.DataFrame:
+    """The ``top`` respondents with the largest Cook's distance (``distance``, from
+    :func:`cooks_distance`) in the published specification, by rank and covariate pattern
+    (country, role, setting, bands of age and graduation year, answer, predicted
+    probability), never by respondent id."""
+    fit, X, rows, _ = published_fit(data)
+    p = predicted(fit, X)
+    out = []
+    for rank, i in enumerate(distance.index[:top], start=1):
+        r = rows.loc[i]
+        pattern = {
+            v: field(v).label(str(r[v])) if isinstance(r[v], str) else "–" for v in CATEGORICAL
+        }
+        out.append(
+            {
+                "rank": rank,
+                **pattern,
+                "age": _band(r["age"], AGE_BAND) if pd.notna(r["age"]) else "–",
+                "graduation_year": _band(r["graduation_year"], AGE_BAND)
+                if pd.notna(r["graduation_year"])
+                else "–",
+                "answer": "yes" if r["y"] == 1 else "no",
+                "predicted": float(p[i]),
+                "cooks_distance": float(distance[i]),
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def without_most_influential(data: Data, distance: pd.Series, k: int = GROUPS) -> pd.DataFrame:
+    """Each published odds ratio of the published specification with and without the
+    ``k`` most influential respondents (largest Cook's ``distance``)."""
+    fit, X, rows, parts = published_fit(data)
+    kept = rows.drop(index=distance.index[:k]).reset_index(drop=True)
+    refit, _ = fit_terms(parts, kept)
+    named = {term_name(c): c for c in X.columns}
+    out = []
+    for t in published_terms():
+        if t.name in named:
+            before = float(np.exp(fit.params[named[t.name]]))
+            after = float(np.exp(refit.params[named[t.name]]))
+            out.append(
+                {"term": t.name, "label": t.label, "with": before, "without": after}
+                | {"change": after / before - 1}
+            )
+    return pd.DataFrame(out)
+
+
+def separated_cells(data: Data) -> list[str]:
+    """Plain sentences naming each category, and each country × setting cell, in which
+    every respondent gave the same answer (a small cell that separates perfectly)."""
+    rows = data.rows
+    out = []
+    for var in CATEGORICAL:
+        if var not in data.available:
+            continue
+        for level, group in rows.dropna(subset=[var]).groupby(var)["y"]:
+            if group.nunique() == 1:
+                out.append(
+                    f"{_all(len(group))} with {var} '{field(var).label(str(level))}' "
+                    f"answered {'yes' if group.iloc[0] else 'no'}"
+                )
+    if {"country", "setting"} <= set(data.available):
+        cells = rows.dropna(subset=["country", "setting"]).groupby(["country", "setting"])["y"]
+        for (country, setting), group in cells:
+            if group.nunique() == 1:
+                out.append(
+                    f"{_all(len(group))} in {country} in "
+                    f"{field('setting').label(str(setting)).lower()} answered "
+                    f"{'yes' if group.iloc[0] else 'no'}"
+                )
+    return out
+
+
+def _all(n: int) -> str:
+    return "the one respondent" if n == 1 else f"all {n} respondents"
