@@ -171,8 +171,9 @@ def without_most_influential(data: Data, distance: pd.Series, k: int = GROUPS) -
 
 def separated_cells(data: Data) -> list[str]:
     """Plain sentences naming each category, and each country × setting cell, in which
-    every respondent gave the same answer (a small cell that separates perfectly)."""
-    rows = data.rows
+    every respondent gave the same answer (a small cell that separates perfectly), among
+    all who answered the outcome."""
+    rows = data.answered
     out = []
     for var in CATEGORICAL:
         if var not in data.available:

@@ -169,13 +169,15 @@ def analysis_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class Data:
-    """The rows every specification is fitted to, what the data support, and why."""
+    """The rows every specification is fitted to, what the data support, and why
+    (``answered``: every respondent who answered the outcome, before any was set aside)."""
 
     rows: pd.DataFrame
     available: tuple[str, ...]
     levels: dict[str, tuple[str, ...]]
     large_settings: tuple[str, ...]
     notes: list[str]
+    answered: pd.DataFrame
     imputed: list[pd.DataFrame] = field(default_factory=list)
     _coded: dict[tuple[int, str, str], tuple[pd.DataFrame, dict[str, str]]] = field(
         default_factory=dict, repr=False
@@ -362,12 +364,12 @@ def prepare(frame: pd.DataFrame, seed: int, imputations: int = IMPUTATIONS) -> D
                 "the model's respondents needed): it is left out of every specification."
             )
             rows[var] = np.nan
-    rows = _set_aside(rows, available, notes)
-    large = _large_settings(rows) if "setting" in available else ()
-    levels = _supported_levels(rows, available, large, notes)
-    data = Data(rows, tuple(available), levels, large, notes)
+    kept = _set_aside(rows, available, notes)
+    large = _large_settings(kept) if "setting" in available else ()
+    levels = _supported_levels(kept, available, large, notes)
+    data = Data(kept, tuple(available), levels, large, notes, answered=rows)
     if "imputed" in levels["missing"]:
-        data.imputed = impute(rows, data.available, seed, imputations)
+        data.imputed = impute(kept, data.available, seed, imputations)
     return data
 
 
@@ -531,14 +533,21 @@ def newton(
         mu = special.expit(np.einsum("in,i->n", xt, beta) + off)
         info = np.einsum("in,jn->ij", xt * (mu * (1 - mu)), xt)
         score = np.einsum("in,n->i", xt, y - mu)
-        step = np.linalg.solve(info, score)
+        try:
+            step = np.linalg.solve(info, score)
+        except np.linalg.LinAlgError:  # the information vanished: separation
+            break
         beta = beta + step
         if float(score @ step) < TOLERANCE:
             converged = True
             break
     eta = np.einsum("in,i->n", xt, beta) + off
     mu = special.expit(eta)
-    cov = np.linalg.inv(np.einsum("in,jn->ij", xt * (mu * (1 - mu)), xt))
+    info = np.einsum("in,jn->ij", xt * (mu * (1 - mu)), xt)
+    try:
+        cov = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        cov, converged = np.linalg.pinv(info), False
     names = list(X.columns)
     return Fit(
         params=pd.Series(beta, index=names),
@@ -698,11 +707,13 @@ def profile_interval(
     minimised over the other coefficients, rises by the chi-squared(1) quantile above its
     minimum. Each point is a refit with the coefficient fixed through an offset
     (statsmodels has no profile likelihood for Logit). An end the likelihood never reaches
-    (separation) is infinite."""
+    is infinite; when the data separate (no finite estimate), both ends are NaN."""
     # centred covariates change only the intercept, and keep every refit's start close
     X = X.astype(float)
     X = X - X.mean().where(X.columns != "Intercept", 0.0)
     full = newton(y, X)
+    if full.separated:
+        return np.nan, np.nan
     b_hat, se = float(full.params[column]), float(full.bse[column])
     others, x = X.drop(columns=column), X[column].to_numpy()
     last = {"start": full.params.drop(column).to_numpy()}
