@@ -1,7 +1,7 @@
 """Diagnostics of the published model on any respondent file.
 
 - calibration: observed against predicted, by decile of the prediction (Hosmer–Lemeshow);
-- functional form: age and graduation year as splines and as bands against the linear term;
+- functional form: age and graduation year as splines against the linear term;
 - influential respondents: Cook's distance, described by rank and covariate pattern (bands
   of age and graduation year), never by respondent id;
 - separation: categories, and country × setting cells, where everyone gave one answer.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import patsy
 from scipy import special, stats
 
 from .codebook import field
@@ -19,7 +20,7 @@ from .robustness import SPLINE_DF, Data, Fit, fit_terms, formula_terms, publishe
 from .spec import CATEGORICAL
 
 GROUPS = 10
-BANDS = 5
+POINTS = 25
 AGE_BAND = 10
 
 
@@ -61,44 +62,40 @@ def predicted(fit: Fit, X: pd.DataFrame | np.ndarray) -> np.ndarray:
     return special.expit(np.einsum("ni,i->n", np.asarray(X, dtype=float), fit.params.to_numpy()))
 
 
-def functional_form(data: Data, variable: str, bands: int = BANDS) -> dict | None:
+def functional_form(data: Data, variable: str, points: int = POINTS) -> dict | None:
     """The shape of one continuous covariate in the published specification: the
-    likelihood-ratio test of a B-spline against the linear term, and the log odds of each
-    band of the covariate (fifths by default, against the lowest) beside what the linear
-    term implies at the band's mean. None when the specification lacks the covariate."""
+    likelihood-ratio test of a B-spline (the other covariates as published) against the
+    linear term, and both curves on the log-odds scale, relative to the median, from the
+    5th to the 95th percentile, the spline with a pointwise 95% band. None when the
+    specification lacks the covariate."""
     fit, _, rows, parts = published_fit(data)
     if variable not in parts:
         return None
     spline = [f"bs({variable}, df={SPLINE_DF})" if p == variable else p for p in parts]
-    spline_fit, _ = fit_terms(spline, rows)
+    spline_fit, X = fit_terms(spline, rows)
     lr = 2 * (spline_fit.llf - fit.llf)
-    band = pd.qcut(rows[variable].rank(method="first"), bands, labels=False)
-    edges = rows.groupby(band)[variable].agg(["min", "max", "mean", "size"])
-    banded = rows.assign(band=band.astype(int))
-    band_fit, _ = fit_terms(["C(band)" if p == variable else p for p in parts], banded)
-    slope = float(fit.params[variable])
-    out = []
-    for b, row in edges.iterrows():
-        name = f"C(band)[T.{b}]"
-        est = float(band_fit.params.get(name, 0.0))
-        se = float(band_fit.bse.get(name, 0.0))
-        out.append(
-            {
-                "variable": variable,
-                "band": f"{int(row['min'])}–{int(row['max'])}",
-                "mean": float(row["mean"]),
-                "n": int(row["size"]),
-                "log_odds": est,
-                "low": est - Z95 * se,
-                "high": est + Z95 * se,
-                "linear": slope * (float(row["mean"]) - float(edges["mean"].iloc[0])),
-            }
-        )
+    low, mid, high = np.percentile(rows[variable], [5, 50, 95])
+    grid = np.linspace(low, high, points)
+    at = rows.iloc[[0] * (points + 1)].assign(**{variable: [mid, *grid]})
+    (new,) = patsy.build_design_matrices([X.design_info], at, return_type="dataframe")
+    basis = [c for c in X.columns if c.startswith("bs(")]
+    contrast = new[basis].to_numpy()[1:] - new[basis].to_numpy()[0]
+    curve = contrast @ spline_fit.params[basis].to_numpy()
+    se = np.sqrt(np.einsum("ni,ij,nj->n", contrast, spline_fit.cov.loc[basis, basis], contrast))
     return {
         "lr": float(lr),
         "df": SPLINE_DF - 1,
         "p": float(stats.chi2.sf(lr, SPLINE_DF - 1)),
-        "bands": pd.DataFrame(out),
+        "curve": pd.DataFrame(
+            {
+                "variable": variable,
+                "value": grid,
+                "spline": curve,
+                "low": curve - Z95 * se,
+                "high": curve + Z95 * se,
+                "linear": float(fit.params[variable]) * (grid - mid),
+            }
+        ),
     }
 
 

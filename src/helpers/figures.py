@@ -460,9 +460,12 @@ def specification_curve(
     )
     chosen = alt.datum.label == pick
     rank = alt.X(
-        "rank:Q", title="Specifications, sorted by odds ratio", axis=alt.Axis(tickMinStep=1)
+        "rank:Q",
+        title="Specifications, sorted by odds ratio",
+        axis=alt.Axis(tickMinStep=1),
+        scale=alt.Scale(zero=False, nice=False, padding=8),
     )
-    scale = alt.Scale(type="log", zero=False)
+    scale = alt.Scale(type="log", zero=False, nice=False, padding=8)
     base = alt.Chart(estimates).transform_filter(chosen)
     tooltip = [
         alt.Tooltip("label:N", title="term"),
@@ -552,23 +555,28 @@ def calibration(frame: pd.DataFrame, *, title: str, description: str) -> alt.Lay
 
 
 def functional_form(frame: pd.DataFrame, *, title: str, description: str) -> alt.FacetChart:
-    """Per continuous covariate: the log odds of each band against the lowest (with 95%
-    CIs) and what the linear term implies at the band's mean (orange line)."""
+    """Per continuous covariate: its spline curve on the log-odds scale (with a 95% band)
+    against the straight line of the linear term (orange, dashed), both relative to the
+    median."""
     tooltip = [
         alt.Tooltip("label:N", title="covariate"),
-        alt.Tooltip("band:N"),
-        alt.Tooltip("n:Q", title="respondents", format=","),
-        alt.Tooltip("log_odds:Q", title="band log odds", format=".2f"),
-        alt.Tooltip("linear:Q", title="linear term", format=".2f"),
+        alt.Tooltip("value:Q", title="value", format=".0f"),
+        alt.Tooltip("spline:Q", title="spline, log odds", format=".2f"),
+        alt.Tooltip("linear:Q", title="linear term, log odds", format=".2f"),
     ]
-    x = alt.X("mean:Q", title="Mean of the band", scale=alt.Scale(zero=False))
+    x = alt.X(
+        "value:Q",
+        title="Value (5th to 95th percentile)",
+        scale=alt.Scale(zero=False),
+        axis=alt.Axis(format="d"),
+    )
     base = alt.Chart().encode(x=x, tooltip=tooltip)
     layers = alt.layer(
-        base.mark_rule(color=OKABE_ITO[0]).encode(
-            y=alt.Y("low:Q", title="Log odds against the lowest band"), y2="high:Q"
+        base.mark_area(opacity=0.25, color=OKABE_ITO[0]).encode(
+            y=alt.Y("low:Q", title="Log odds against the median"), y2="high:Q"
         ),
-        base.mark_point(filled=True, size=50, color=OKABE_ITO[0]).encode(y="log_odds:Q"),
-        base.mark_line(color=OKABE_ITO[1], strokeDash=[6, 3]).encode(y="linear:Q"),
+        base.mark_line(color=OKABE_ITO[0], strokeWidth=2).encode(y="spline:Q"),
+        base.mark_line(color=OKABE_ITO[1], strokeDash=[6, 3], strokeWidth=2).encode(y="linear:Q"),
         data=frame,
     )
     chart = (

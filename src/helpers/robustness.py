@@ -79,8 +79,8 @@ DIMENSIONS = (
         "role",
         "Role coding",
         (
-            ("two", "psychotherapy and community organization vs other roles"),
-            ("psychotherapy", "psychotherapy vs all other roles"),
+            ("two", "psychotherapy and community organization"),
+            ("psychotherapy", "psychotherapy only"),
         ),
         "role not in these data",
     ),
@@ -100,7 +100,7 @@ DIMENSIONS = (
         "Setting reference",
         (
             ("agency", "social service agency"),
-            ("pooled", "all other settings together"),
+            ("pooled", "all other settings"),
         ),
         "setting not in these data",
     ),
@@ -115,7 +115,7 @@ DIMENSIONS = (
         "Country",
         (
             ("fixed", "fixed effects"),
-            ("interaction", "fixed effects and country × large settings"),
+            ("interaction", "with country × large settings"),
         ),
         "one country: no country terms",
     ),
@@ -504,6 +504,7 @@ class Fit:
 
     params: pd.Series
     bse: pd.Series
+    cov: pd.DataFrame
     llf: float
     converged: bool
 
@@ -552,6 +553,7 @@ def newton(
     return Fit(
         params=pd.Series(beta, index=names),
         bse=pd.Series(np.sqrt(np.diag(cov)), index=names),
+        cov=pd.DataFrame(cov, index=names, columns=names),
         llf=float(np.sum(y * eta - np.logaddexp(0.0, eta))),
         converged=converged,
     )
