@@ -16,7 +16,15 @@ from scipy import special, stats
 
 from .codebook import field
 from .models import Z95, term_name
-from .robustness import SPLINE_DF, Data, Fit, fit_terms, formula_terms, published_terms
+from .robustness import (
+    MAX_LOG_ODDS,
+    SPLINE_DF,
+    Data,
+    Fit,
+    fit_terms,
+    formula_terms,
+    published_terms,
+)
 from .spec import CATEGORICAL
 
 GROUPS = 10
@@ -149,20 +157,24 @@ def influential(data: Data, distance: pd.Series, top: int = 5) -> pd.DataFrame:
 
 def without_most_influential(data: Data, distance: pd.Series, k: int = GROUPS) -> pd.DataFrame:
     """Each published odds ratio of the published specification with and without the
-    ``k`` most influential respondents (largest Cook's ``distance``)."""
+    ``k`` most influential respondents (largest Cook's ``distance``); ``without`` is NaN
+    where leaving them out leaves no finite estimate (the rest separate)."""
     fit, X, rows, parts = published_fit(data)
     kept = rows.drop(index=distance.index[:k]).reset_index(drop=True)
     refit, _ = fit_terms(parts, kept)
     named = {term_name(c): c for c in X.columns}
     out = []
     for t in published_terms():
-        if t.name in named:
-            before = float(np.exp(fit.params[named[t.name]]))
-            after = float(np.exp(refit.params[named[t.name]]))
-            out.append(
-                {"term": t.name, "label": t.label, "with": before, "without": after}
-                | {"change": after / before - 1}
-            )
+        if t.name not in named:
+            continue
+        column = named[t.name]
+        finite = refit.converged and abs(refit.params.get(column, np.inf)) <= MAX_LOG_ODDS
+        before = float(np.exp(fit.params[column]))
+        after = float(np.exp(refit.params[column])) if finite else np.nan
+        out.append(
+            {"term": t.name, "label": t.label, "with": before, "without": after}
+            | {"change": after / before - 1}
+        )
     return pd.DataFrame(out)
 
 
