@@ -22,7 +22,6 @@ from .robustness import (
     Data,
     Fit,
     fit_terms,
-    formula_terms,
     published_terms,
 )
 from .spec import CATEGORICAL
@@ -59,10 +58,7 @@ def hosmer_lemeshow(table: pd.DataFrame) -> tuple[float, int, float]:
 def published_fit(data: Data) -> tuple[Fit, pd.DataFrame, pd.DataFrame, list[str]]:
     """The published specification (the published choices where the data allow them,
     complete cases): its fit, design, rows as coded, and formula terms."""
-    rows, _ = data.coded(data.baseline)
-    parts = formula_terms(data.baseline, data)
-    fit, X = fit_terms(parts, rows)
-    return fit, X, rows, parts
+    return data.published
 
 
 def predicted(fit: Fit, X: pd.DataFrame | np.ndarray) -> np.ndarray:

@@ -193,6 +193,16 @@ class Data:
         copy."""
         return self.imputed if spec.missing == "imputed" else [self.complete]
 
+    @cached_property
+    def published(self) -> tuple[Fit, pd.DataFrame, pd.DataFrame, list[str]]:
+        """The published specification (the published choices where the data allow them,
+        complete cases): its fit, design matrix, rows as it codes them, and formula terms
+        (fitted once, shared by the intervals, the reading aid and the diagnostics)."""
+        rows, _ = self.coded(self.baseline)
+        parts = formula_terms(self.baseline, self)
+        fit, X = fit_terms(parts, rows)
+        return fit, X, rows, parts
+
     def coded(self, spec: Spec, index: int = 0) -> tuple[pd.DataFrame, dict[str, str]]:
         """Data set ``index`` of the specification, recoded as it codes role and setting,
         and its reference categories (kept once per coding)."""
@@ -756,8 +766,8 @@ def wald_and_profile(data: Data) -> pd.DataFrame:
     """For the published specification (the published choices where the data allow them,
     complete cases): each published term's odds ratio with its Wald and its
     profile-likelihood 95% interval."""
-    y, X = design(data.baseline, data)
-    result = newton(y, X)
+    result, X, coded, _ = data.published
+    y = coded["y"].to_numpy(float)
     columns = {term_name(c): c for c in X.columns}
     rows = []
     for row in _published_rows(result.params, result.bse, None):
@@ -805,13 +815,12 @@ def reexpress(data: Data) -> Reexpressed | None:
     spec = data.baseline
     if spec.age != "both":
         return None
-    parts = formula_terms(spec, data)
-    rows, _ = data.coded(spec)
+    published, _, rows, parts = data.published
     since = survey_year() - rows["graduation_year"]
     rows = rows.assign(years_since_graduation=since, age_at_graduation=rows["age"] - since)
     swapped = {"graduation_year": "years_since_graduation", "age": "age_at_graduation"}
     return Reexpressed(
-        published=fit_terms(parts, rows)[0],
+        published=published,
         reexpressed=fit_terms([swapped.get(p, p) for p in parts], rows)[0],
     )
 
