@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import statsmodels.formula.api as smf
 from scipy import optimize, special, stats
 
 from conftest import ROOT
-from helpers import dataio, diagnostics, models, robustness, synth
+from helpers import build, dataio, diagnostics, models, preamble, robustness, synth
 from helpers.robustness import DIMENSIONS, Spec
 from helpers.spec import references
 
@@ -360,3 +361,29 @@ def test_term_summary_and_curve_name_terms_as_readers_do(estimates) -> None:
         # sorted on 6 significant digits (ties by specification): the same on any machine
         assert group["odds_ratio"].map(lambda v: float(f"{v:.6g}")).is_monotonic_increasing
     assert len(panel) == len(curve) * len(DIMENSIONS)
+
+
+def _visible(page: Path) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", page.read_text(encoding="utf-8"), flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["canonical", "own-data"])
+def test_chapter_and_where_it_stands_are_in_the_book(name: str) -> None:
+    params = build.load_params(ROOT / "notebooks" / "params" / f"{name}.yaml")
+    site = build.build(ROOT / "notebooks" / "params" / f"{name}.yaml")
+    frame, _ = preamble.respondents(params.get("seed"), params.get("data_file", ""))
+    expected = robustness.count_text(robustness.prepare(frame, preamble.resolve_seed(None)))
+    chapter = site / "notebooks" / "04_robustness.html"
+    text = _visible(chapter)
+    assert f"{expected} specifications" in text
+    html = chapter.read_text(encoding="utf-8")
+    assert len(re.findall(r'class="vega-chart"', html)) >= 3
+    assert 'id="tbl-robustness"' in html and "claim reproduced" in text
+    assert ("odds ratio most (synthetic respondents)" in text) == (name == "canonical")
+    where = site / "book" / "where_it_stands.html"
+    page = where.read_text(encoding="utf-8")
+    for chapter_page in ("04_robustness", "05_simulation", "06_ledger", "01_data"):
+        assert f"../notebooks/{chapter_page}.html" in page
+    assert f"{expected.split(' = ')[1]} specifications" in _visible(where)
