@@ -562,3 +562,154 @@ def probability_dots(
     )
     chart = (rules + dots).properties(title=title, width=WIDTH - 200)
     return _describe(chart, description)
+
+
+def specification_curve(
+    estimates: pd.DataFrame,
+    choices: pd.DataFrame,
+    *,
+    default: str,
+    title: str,
+    description: str,
+) -> alt.VConcatChart:
+    """A specification curve with a term selector: for the chosen term, every
+    specification's odds ratio with its 95% CI, sorted (``rank``), the published value as
+    an orange line; below, a dot for each choice each specification made.
+
+    ``estimates``: ``label, rank, odds_ratio, ci_low, ci_high, p_value, claim,
+    published_or, specification``; ``choices``: ``label, rank, choice``.
+    """
+    terms = list(dict.fromkeys(estimates["label"]))
+    pick = alt.param(
+        name="term",
+        value=default,
+        bind=alt.binding_select(options=terms, name="Term shown: "),
+    )
+    chosen = alt.datum.label == pick
+    rank = alt.X(
+        "rank:Q",
+        title="Specifications, sorted by odds ratio",
+        axis=alt.Axis(tickMinStep=1),
+        scale=alt.Scale(zero=False, nice=False, padding=8),
+    )
+    scale = alt.Scale(type="log", zero=False, nice=False, padding=8)
+    base = alt.Chart(estimates).transform_filter(chosen)
+    tooltip = [
+        alt.Tooltip("label:N", title="term"),
+        alt.Tooltip("specification:N"),
+        alt.Tooltip("odds_ratio:Q", title="OR", format=".2f"),
+        alt.Tooltip("ci_low:Q", title="95% CI from", format=".2f"),
+        alt.Tooltip("ci_high:Q", title="95% CI to", format=".2f"),
+        alt.Tooltip("p_value:Q", title="p", format=".2g"),
+        alt.Tooltip("claim:N", title="published claim"),
+    ]
+    claim = alt.Color(
+        "claim:N",
+        title="Published significance claim",
+        scale=alt.Scale(
+            domain=["reproduced", "not reproduced"], range=[OKABE_ITO[0], OKABE_ITO[5]]
+        ),
+        legend=alt.Legend(orient="top"),
+    )
+    intervals = base.mark_rule(strokeWidth=1.5).encode(
+        x=rank,
+        y=alt.Y("ci_low:Q", scale=scale, title="Odds ratio (log scale)"),
+        y2="ci_high:Q",
+        color=claim,
+        tooltip=tooltip,
+    )
+    points = base.mark_point(filled=True, size=40).encode(
+        x=rank,
+        y="odds_ratio:Q",
+        color=claim,
+        shape=alt.Shape("claim:N", legend=None),
+        tooltip=tooltip,
+    )
+    published = base.mark_rule(color=OKABE_ITO[1], strokeWidth=2, strokeDash=[6, 3]).encode(
+        y="published_or:Q",
+        tooltip=[alt.Tooltip("published_or:Q", title="published OR", format=".2f")],
+    )
+    curve = (intervals + points + published).properties(width=WIDTH - 120, height=220)
+    panel = (
+        alt.Chart(choices)
+        .transform_filter(chosen)
+        .mark_square(size=40, color="black")
+        .encode(
+            x=rank,
+            y=alt.Y(
+                "choice:N",
+                title=None,
+                sort=list(dict.fromkeys(choices["choice"])),
+                axis=alt.Axis(labelLimit=340),
+            ),
+            tooltip=[alt.Tooltip("rank:Q", title="specification"), alt.Tooltip("choice:N")],
+        )
+        .properties(width=WIDTH - 120)
+    )
+    chart = alt.vconcat(curve, panel, spacing=6).add_params(pick).properties(title=title)
+    return _describe(chart, description)
+
+
+def calibration(frame: pd.DataFrame, *, title: str, description: str) -> alt.LayerChart:
+    """Observed share against mean predicted probability per group of the prediction, with
+    the observed share's 95% interval and the line of perfect calibration."""
+    axis = alt.Axis(format="%")
+    unit = alt.Scale(domain=[0, 1])
+    tooltip = [
+        alt.Tooltip("group:O", title="decile of prediction"),
+        alt.Tooltip("n:Q", title="respondents", format=","),
+        alt.Tooltip("predicted:Q", title="mean predicted", format=".1%"),
+        alt.Tooltip("observed:Q", title="observed", format=".1%"),
+        alt.Tooltip("observed_low:Q", title="95% CI from", format=".1%"),
+        alt.Tooltip("observed_high:Q", title="95% CI to", format=".1%"),
+    ]
+    base = alt.Chart(frame).encode(
+        x=alt.X("predicted:Q", title="Mean predicted probability", scale=unit, axis=axis),
+        tooltip=tooltip,
+    )
+    line = (
+        alt.Chart(pd.DataFrame({"x": [0.0, 1.0]}))
+        .mark_line(strokeDash=[4, 4], color="gray")
+        .encode(x=alt.X("x:Q", scale=unit), y=alt.Y("x:Q", scale=unit))
+    )
+    bars = base.mark_rule(color=OKABE_ITO[0]).encode(
+        y=alt.Y("observed_low:Q", title="Observed share", scale=unit, axis=axis),
+        y2="observed_high:Q",
+    )
+    dots = base.mark_point(filled=True, size=60, color=OKABE_ITO[0]).encode(y="observed:Q")
+    chart = (line + bars + dots).properties(title=title, width=320, height=320)
+    return _describe(chart, description)
+
+
+def functional_form(frame: pd.DataFrame, *, title: str, description: str) -> alt.FacetChart:
+    """Per continuous covariate: its spline curve on the log-odds scale (with a 95% band)
+    against the straight line of the linear term (orange, dashed), both relative to the
+    median."""
+    tooltip = [
+        alt.Tooltip("label:N", title="covariate"),
+        alt.Tooltip("value:Q", title="value", format=".0f"),
+        alt.Tooltip("spline:Q", title="spline, log odds", format=".2f"),
+        alt.Tooltip("linear:Q", title="linear term, log odds", format=".2f"),
+    ]
+    x = alt.X(
+        "value:Q",
+        title="Value (5th to 95th percentile)",
+        scale=alt.Scale(zero=False),
+        axis=alt.Axis(format="d"),
+    )
+    base = alt.Chart().encode(x=x, tooltip=tooltip)
+    layers = alt.layer(
+        base.mark_area(opacity=0.25, color=OKABE_ITO[0]).encode(
+            y=alt.Y("low:Q", title="Log odds against the median"), y2="high:Q"
+        ),
+        base.mark_line(color=OKABE_ITO[0], strokeWidth=2).encode(y="spline:Q"),
+        base.mark_line(color=OKABE_ITO[1], strokeDash=[6, 3], strokeWidth=2).encode(y="linear:Q"),
+        data=frame,
+    )
+    chart = (
+        layers.properties(width=230, height=200)
+        .facet(column=alt.Column("label:N", title=None))
+        .resolve_scale(x="independent")
+        .properties(title=title)
+    )
+    return _describe(chart, description)

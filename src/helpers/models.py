@@ -9,6 +9,7 @@ social service agency; settings other than the five named enter as their own cat
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,9 +53,15 @@ def model_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def formula_for(data: pd.DataFrame) -> tuple[str, dict[str, str]]:
-    """The model formula for these rows, dropping covariates the rows make constant."""
-    refs = references()
+def formula_for(
+    data: pd.DataFrame, refs: Mapping[str, str] | None = None
+) -> tuple[str, dict[str, str]]:
+    """The model formula for these rows, dropping covariates the rows make constant.
+
+    ``refs`` overrides reference categories (``{"setting": "other_settings"}``); the others
+    stay the published ones.
+    """
+    refs = {**references(), **(refs or {})}
     parts, dropped = [], {}
     for var in CATEGORICAL:
         levels = set(data[var])
