@@ -270,11 +270,10 @@ class Batch:
         names = term_names()
         ig, ia = names.index("graduation_year"), names.index("age")
         offset = beta @ self.base.T  # (R, C): the continuous columns of base are zero
-        return (
-            np.take_along_axis(offset, self.cell, axis=1)
-            + beta[:, ig, None] * self.grad
-            + beta[:, ia, None] * self.age
-        )
+        eta = np.take_along_axis(offset, self.cell, axis=1)
+        eta += beta[:, ig, None] * self.grad
+        eta += beta[:, ia, None] * self.age
+        return eta
 
 
 def _categorical(

@@ -43,37 +43,58 @@ class Fits:
     converged: np.ndarray
 
 
-def _cell_sums(batch: Batch, values: np.ndarray) -> np.ndarray:
-    """Per replication and cell, the sum of ``values`` (R, n) over the cell's respondents."""
-    R, C = batch.cell.shape[0], batch.base.shape[0]
-    index = (np.arange(R)[:, None] * C + batch.cell).ravel()
-    return np.bincount(index, weights=values.ravel(), minlength=R * C).reshape(R, C)
+@dataclass
+class _Cells:
+    """What every Newton step of the batched fit reuses: each respondent's flat (replication,
+    cell) index, the continuous columns and their products."""
+
+    index: np.ndarray
+    shape: tuple[int, int]
+    grad: np.ndarray
+    age: np.ndarray
+    products: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(cls, batch: Batch) -> _Cells:
+        R, C = batch.cell.shape[0], batch.base.shape[0]
+        g, a = batch.grad, batch.age
+        return cls(
+            index=(np.arange(R)[:, None] * C + batch.cell).ravel(),
+            shape=(R, C),
+            grad=g,
+            age=a,
+            products=(g * g, g * a, a * a),
+        )
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """Per replication and cell, the sum of ``values`` (R, n) over its respondents."""
+        R, C = self.shape
+        return np.bincount(self.index, weights=values.ravel(), minlength=R * C).reshape(R, C)
 
 
-def _information(batch: Batch, w: np.ndarray) -> np.ndarray:
+def _information(batch: Batch, cells: _Cells, w: np.ndarray) -> np.ndarray:
     """X' W X for every replication (R, p, p), from sums over the covariate cells: the
     categorical columns are the same for everyone in a cell, so only the weights and the
     two continuous columns need summing over respondents."""
     names = term_names()
     ig, ia = names.index("graduation_year"), names.index("age")
-    wg, wa = w * batch.grad, w * batch.age
-    info = np.einsum("rc,ci,cj->rij", _cell_sums(batch, w), batch.base, batch.base)
-    for j, weighted in ((ig, wg), (ia, wa)):
-        cross = _cell_sums(batch, weighted) @ batch.base  # (R, p)
+    info = np.einsum("rc,ci,cj->rij", cells.sums(w), batch.base, batch.base)
+    for j, column in ((ig, cells.grad), (ia, cells.age)):
+        cross = cells.sums(w * column) @ batch.base  # (R, p)
         info[:, :, j] += cross
         info[:, j, :] += cross
-    info[:, ig, ig] = (wg * batch.grad).sum(axis=1)
-    info[:, ia, ia] = (wa * batch.age).sum(axis=1)
-    info[:, ig, ia] = info[:, ia, ig] = (wg * batch.age).sum(axis=1)
+    gg, ga, aa = (np.einsum("rn,rn->r", w, product) for product in cells.products)
+    info[:, ig, ig], info[:, ia, ia] = gg, aa
+    info[:, ig, ia] = info[:, ia, ig] = ga
     return info
 
 
-def _score(batch: Batch, residual: np.ndarray) -> np.ndarray:
+def _score(batch: Batch, cells: _Cells, residual: np.ndarray) -> np.ndarray:
     """X' (y - mu) for every replication (R, p), through the cells."""
     names = term_names()
-    score = _cell_sums(batch, residual) @ batch.base
-    score[:, names.index("graduation_year")] = (residual * batch.grad).sum(axis=1)
-    score[:, names.index("age")] = (residual * batch.age).sum(axis=1)
+    score = cells.sums(residual) @ batch.base
+    score[:, names.index("graduation_year")] = np.einsum("rn,rn->r", residual, cells.grad)
+    score[:, names.index("age")] = np.einsum("rn,rn->r", residual, cells.age)
     return score
 
 
@@ -93,18 +114,20 @@ def fit_batched(
         beta[:, 0] = np.log(rate / (1 - rate))
     else:
         beta = np.array(start, dtype=float)
+    cells = _Cells.of(batch)
     converged = np.zeros(R, dtype=bool)
     for _ in range(max_iter):
         mu = special.expit(batch.linear_predictor(beta))
         step = np.linalg.solve(
-            _information(batch, mu * (1.0 - mu)), _score(batch, batch.y - mu)[..., None]
+            _information(batch, cells, mu * (1.0 - mu)),
+            _score(batch, cells, batch.y - mu)[..., None],
         )[..., 0]
         beta += step
         converged = np.abs(step).max(axis=1) < tol
         if converged.all():
             break
     mu = special.expit(batch.linear_predictor(beta))
-    information = _information(batch, mu * (1.0 - mu))
+    information = _information(batch, cells, mu * (1.0 - mu))
     se = np.sqrt(np.diagonal(np.linalg.inv(information), axis1=1, axis2=2))
     return Fits(beta=beta, se=se, converged=converged)
 
