@@ -28,7 +28,7 @@ import yaml
 from traitlets.config import Config
 
 from .params import ParameterError
-from .params import check as check_parameters
+from .params import check_file as check_parameters
 from .paths import build_dir, project_root
 from .vega_render import MIME as VEGA_MIME
 from .vega_render import STATIC_ENV
