@@ -47,7 +47,7 @@ from .registry import Claim, claims
 from .spec import Term, terms
 
 EXACT = descriptive.EXACT
-COUNT_EXACT = "count exact, printed percent not reproducible"
+COUNT_EXACT = descriptive.COUNT_EXACT
 DIFFERS = descriptive.DIFFERS
 WITHIN_ERROR = descriptive.WITHIN_ERROR
 OUTSIDE_ERROR = descriptive.OUTSIDE_ERROR
@@ -126,7 +126,7 @@ def _descriptive_rows(
     for _, r in judged.iterrows():
         c = claims()[r["id"]]
         f = findings.loc[r["id"]]
-        verdict = COUNT_EXACT if r["verdict"] == descriptive.COUNT_EXACT else r["verdict"]
+        verdict = r["verdict"]
         replicated = r["replicated"]
         if data_kind in ("new_sample", "other_population") and not pd.isna(r["ci_low"]):
             replicated += f"; 95% Wilson CI {r['ci_low']:.1f}–{r['ci_high']:.1f}%"
@@ -169,7 +169,7 @@ def _denominator_rows(r: pd.Series, c: Claim, f: pd.Series) -> list[dict[str, ob
             "id": f"{c.id}.denominator",
             "claim": c.id,
             "aspect": "denominator",
-            "measure": f"Respondents who answered: {c.measure.lower()}",
+            "measure": f"Respondents who answered: {c.measure[:1].lower()}{c.measure[1:]}",
             "reported": f"{lo:,}–{hi:,} (implied by the audit)",
             "reported_provenance": "derived",
             "replicated": f"{d:,}",
@@ -219,7 +219,7 @@ def _model_rows(
 def _assumed_row(t: Term, fit: pd.Series | None) -> dict[str, object]:
     fitted = fit is not None and bool(fit["estimable"])
     return {
-        "id": f"assumed.{t.name}",
+        "id": f"assumed.{t.variable}_{t.level}",
         "claim": "",
         "aspect": ESTIMATE,
         "measure": f"Contact outside work hours: {t.label} (not published)",
@@ -380,6 +380,12 @@ def not_reproduced(ledger: pd.DataFrame) -> pd.DataFrame:
     return judged[(judged["basis"] == FINDING) & ~judged["verdict"].isin(REPRODUCED)]
 
 
+def reproduced(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The findings that reproduced, claim by claim (significance claims included)."""
+    judged = _judged(ledger)
+    return judged[(judged["basis"] == FINDING) & judged["verdict"].isin(REPRODUCED)]
+
+
 def misses(ledger: pd.DataFrame) -> list[str]:
     """Ids of the published odds ratios whose replicated CI misses the published value."""
     return list(ledger.loc[ledger["verdict"] == MISSES, "id"])
@@ -434,3 +440,15 @@ def _with_expected(row: pd.Series) -> str:
         ABOVE_BRACKET: "above the bracket",
     }.get(str(row["verdict"]), str(row["verdict"]))
     return f"{short} (expected {row['expected']})" if row["expected"] else short
+
+
+def claim_list(rows: pd.DataFrame) -> str:
+    """Ledger rows as one short phrase, claim by claim ("none" for no rows): each odds
+    ratio by its term's reader's name and the aspect judged, with the published and the
+    replicated value."""
+    labels = {t.claim_id: t.label for t in terms() if t.claim_id}
+    parts = []
+    for r in rows.itertuples():
+        name = f"{labels[r.claim]}, {r.aspect}" if r.claim in labels else r.measure
+        parts.append(f"{name} (published {r.reported}; replicated {r.replicated})")
+    return "; ".join(parts) or "none"
