@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 
 from helpers import audit, registry
+from helpers.assumptions import value as assumed
 from helpers.audit import denominator_range, rounds_to
 
 
@@ -100,10 +101,14 @@ def test_odds_ratio_direction_mismatch_is_an_anomaly(monkeypatch: pytest.MonkeyP
     assert finding.status == audit.ANOMALY
 
 
-def test_item_denominators_follow_the_largest_rule() -> None:
+def test_item_denominators_follow_the_assumed_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     d = audit.item_denominators()
-    assert d[("outside_hours", "")] == 3250
+    assert d[("outside_hours", "")] == 3217  # shared with initiated_both and plan_continue
     assert d[("ict_use", "Canada")] == 2606
+    assert d[("friend_request", "")] == 4138  # in no family it can use: its own largest
+    rules = {"denominator_rule": "largest"}
+    monkeypatch.setattr(audit, "assumed", lambda name: rules.get(name) or assumed(name))
+    assert audit.item_denominators()[("outside_hours", "")] == 3250
     # the appropriateness question needs room for both published answers
     both = registry.claim("search_appropriate").n + registry.claim("search_inappropriate").n
     assert d[("search_appropriate", "")] == both

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import ledger, models, registry, sensitivity, simulation
+from helpers import ledger, models, population, precision, registry, sensitivity, simulation
 from helpers.spec import terms
 
 
@@ -51,10 +51,10 @@ def test_average_predictions_turn_odds_into_probabilities(canonical_model) -> No
 
 
 def test_batched_and_statsmodels_engines_agree_on_the_same_data() -> None:
-    design = simulation.default_design()
-    batch = simulation.generate_batch(design, 6, np.random.default_rng(11))
-    fast = simulation.fit_batched(batch.X, batch.y)
-    plain = simulation.fit_statsmodels(batch)
+    design = precision.canonical_design()
+    batch = population.generate_batch(design, 6, np.random.default_rng(11))
+    fast = simulation.fit_batched(batch)
+    plain = simulation.fit_statsmodels(batch, list(design.country_counts))
     assert fast.converged.all() and plain.converged.all()
     np.testing.assert_allclose(fast.beta, plain.beta, atol=1e-6, rtol=0)
     np.testing.assert_allclose(fast.se, plain.se, atol=1e-6, rtol=0)
@@ -63,23 +63,35 @@ def test_batched_and_statsmodels_engines_agree_on_the_same_data() -> None:
 def test_simulate_engines_give_the_same_rows() -> None:
     a = simulation.simulate(4, 5, "batched")
     b = simulation.simulate(4, 5, "statsmodels")
-    assert list(a.columns) == ["replication", "term", "estimate", "se", "p_value", "converged"]
-    assert len(a) == 4 * len(simulation.term_names())
+    assert list(a.columns) == [
+        "replication",
+        "term",
+        "truth",
+        "estimate",
+        "se",
+        "p_value",
+        "converged",
+    ]
+    assert len(a) == 4 * len(population.term_names())
     np.testing.assert_allclose(a["estimate"], b["estimate"], atol=1e-6)
 
 
 def test_simulation_recovers_the_truth_within_monte_carlo_error() -> None:
-    design = simulation.default_design()
-    summary = simulation.summarise(simulation.simulate(400, 1, "batched", design), design)
-    assert (summary["bias"].abs() < 4 * summary["bias_mcse"] + 1e-3).all()
+    """Estimates are unbiased within Monte Carlo error, or lean away from 1 by a little:
+    the known small-sample bias of maximum likelihood in groups with few respondents on one
+    side of the outcome (schools, private practice)."""
+    summary = simulation.summarise(simulation.simulate(400, 1, "batched"))
+    off = summary[summary["bias"].abs() > 4 * summary["bias_mcse"] + 1e-3]
+    assert (np.sign(off["bias"]) == np.sign(np.log(off["true_or"]))).all()
+    assert (summary["bias"].abs() < 0.2).all()
     assert (summary["coverage"] > 0.95 - 4 * summary["coverage_mcse"]).all()
-    p, se = simulation.all_claims_reproduce(simulation.simulate(50, 2), design)
-    assert 0 <= p <= 1 and se >= 0
+    together = simulation.all_claims_reproduce(simulation.simulate(50, 2))
+    assert 0 <= together["all_in_bracket"] <= together["all_below"] <= 1
 
 
 def test_intercept_is_calibrated_to_the_published_event_rate() -> None:
-    design = simulation.default_design()
-    batch = simulation.generate_batch(design, 30, np.random.default_rng(3))
+    design = precision.canonical_design()
+    batch = population.generate_batch(design, 30, np.random.default_rng(3))
     assert abs(batch.y.mean() - design.event_rate) < 0.01
 
 
@@ -99,7 +111,7 @@ def test_cli_simulate_writes_one_row_per_replication_and_coefficient(tmp_path) -
     )
     assert result.returncode == 0, result.stderr
     frame = pd.read_csv(out)
-    assert len(frame) == 3 * len(simulation.term_names())
+    assert len(frame) == 3 * len(population.term_names())
     bad = run_cli("simulate", "--replications", "-1", "--out", str(tmp_path / "x.csv"))
     assert bad.returncode != 0 and "must be 1 or more" in bad.stderr
     assert not (tmp_path / "x.csv").exists()
@@ -113,9 +125,27 @@ def test_evalue_by_hand(rr: float, expected: float) -> None:
     assert sensitivity.evalue(rr) == pytest.approx(expected)
 
 
-def test_common_outcome_uses_the_square_root_approximation() -> None:
-    assert sensitivity.rr_from_or(4.0, prevalence=0.64) == pytest.approx(2.0)
-    assert sensitivity.rr_from_or(4.0, prevalence=0.05) == pytest.approx(4.0)
+def test_no_risk_ratio_exceeds_what_the_reference_risk_allows() -> None:
+    """A probability cannot exceed 1, so RR <= 1 / reference risk; the square-root
+    approximation breaks this bound for the large odds ratios of this common outcome."""
+    from helpers import scenarios
+
+    for sc in scenarios.scenarios():
+        table = sensitivity.evalue_table(sc.design)
+        assert (table["risk_ratio"] <= 1 / table["reference_risk"]).all(), sc.key
+        assert (table["level_risk"] < 1).all()
+    table = sensitivity.evalue_table(precision.canonical_design()).set_index("term")
+    broken = table["sqrt_or"] > table["max_risk_ratio"]
+    assert broken["setting[private_practice]"] and broken["country[Israel]"]
+
+
+def test_standardised_risks_of_a_null_slope_are_the_published_event_rate() -> None:
+    """Everyone as they are is the whole design, whose expected risk is the published
+    share with contact outside work hours; a slope of 0 changes nothing."""
+    design = precision.canonical_design()
+    p0, p1 = sensitivity.standardised_risks(design, "graduation_year", log_or=0.0, units=10)
+    assert p0 == pytest.approx(p1)
+    assert p0 == pytest.approx(design.event_rate, abs=1e-9)
 
 
 def test_ledger_has_a_row_for_every_claim(canonical_frame, canonical_model) -> None:

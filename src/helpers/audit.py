@@ -9,6 +9,11 @@ Three kinds of check, none of which needs the respondent-level data:
 * **Sums and subsets.** Countries add up to the total; subgroup counts do not exceed their
   parent group; answers to one question fit one denominator.
 * **Directions.** Each odds ratio lies on the side of 1 that the text's wording says.
+* **Precision.** Each odds ratio and its p-value bracket fix a range for the standard error of
+  its log odds ratio (:func:`precision_ranges`), which bounds the size of the groups behind it
+  (``helpers.precision``).
+* **Shared denominators.** Items asked of one group whose percentages admit one common
+  denominator form a family (:func:`denominator_families`).
 
 Rounding rules considered: round half up (the assumed rule), round half to even, and
 truncation. Exact rational arithmetic is used throughout, so boundary cases are decided
@@ -24,6 +29,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pandas as pd
+from scipy import stats
 
 from .assumptions import value as assumed
 from .registry import Claim, claims, country_sizes, total_size
@@ -479,15 +485,220 @@ def bracket(p_bound: float, ladder: tuple[float, ...] | None = None) -> tuple[fl
     return (max(below) if below else 0.0, p_bound)
 
 
+def z_for(p: float) -> float:
+    """The |z| at which a two-sided normal test gives p (infinite for p = 0)."""
+    return float(stats.norm.isf(p / 2)) if p > 0 else math.inf
+
+
+def or_interval(c: Claim) -> tuple[float, float]:
+    """The odds ratios that print as the published one (two decimals, rounded half up)."""
+    assert c.odds_ratio is not None
+    half = Fraction(1, 200)
+    value = Fraction(Decimal(f"{c.odds_ratio:.2f}"))
+    return float(value - half), float(value + half)
+
+
+def precision_ranges(ladder: tuple[float, ...] | None = None) -> pd.DataFrame:
+    """For each published odds ratio: the range of the standard error of its log odds
+    ratio that its printed value and its p-value bracket allow.
+
+    A term printed as OR with ``lower <= p < upper`` has ``z_upper < |log OR| / SE <=
+    z_lower``, where ``z_q`` is the two-sided normal quantile of ``q``. The printed OR is
+    itself rounded, so ``|log OR|`` spans its rounding interval too. The bracket of the
+    smallest threshold (p < .001) has no upper end for z, so no lower end for the SE.
+    """
+    ladder = ladder or abstract_ladder()
+    rows = []
+    for c in claims().values():
+        if c.kind != "odds_ratio" or c.odds_ratio is None or c.p_bound is None:
+            continue
+        lower, upper = bracket(c.p_bound, ladder)
+        or_lo, or_hi = or_interval(c)
+        logs = sorted(abs(math.log(v)) for v in (or_lo, or_hi))
+        z_min, z_max = z_for(upper), z_for(lower)
+        rows.append(
+            {
+                "id": c.id,
+                "odds_ratio": c.odds_ratio,
+                "or_low": or_lo,
+                "or_high": or_hi,
+                "p_low": lower,
+                "p_high": upper,
+                "bracket": bracket_text(lower, upper),
+                "z_low": z_min,
+                "z_high": z_max,
+                "se_low": logs[0] / z_max,
+                "se_high": logs[1] / z_min,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def bracket_text(lower: float, upper: float) -> str:
+    """A bracket as a reader writes it: "p < .001", ".005 ≤ p < .05"."""
+
+    def text(p: float) -> str:
+        return f"{p:.3f}".rstrip("0").lstrip("0")
+
+    return f"{text(lower)} ≤ p < {text(upper)}" if lower else f"p < {text(upper)}"
+
+
+@dataclass(frozen=True)
+class Family:
+    """Percentages about one group whose printed values admit one common denominator."""
+
+    claims: tuple[str, ...]
+    population: str
+    population_size: int
+    lo: int
+    hi: int
+
+
+def denominator_families() -> list[Family]:
+    """Every largest set of whole-sample percentages (no country) about one published group
+    whose denominator ranges share at least one value: items that could have been answered
+    by the same respondents. Sets of a single item are left out."""
+    by_population: dict[str, list[Finding]] = {}
+    for f in findings():
+        c = claims()[f.id]
+        if c.kind == "percent" and c.in_sample and not c.country and f.denominator_lo:
+            by_population.setdefault(f.population, []).append(f)
+    families = []
+    for population, group in by_population.items():
+        sets: list[frozenset[str]] = []
+        for point in sorted({int(f.denominator_lo) for f in group}):
+            active = frozenset(f.id for f in group if f.denominator_lo <= point <= f.denominator_hi)
+            if len(active) > 1 and active not in sets:
+                sets.append(active)
+        maximal = [a for a in sets if not any(a < b for b in sets)]
+        for members in maximal:
+            chosen = [f for f in group if f.id in members]
+            families.append(
+                Family(
+                    claims=tuple(f.id for f in chosen),
+                    population=population,
+                    population_size=int(chosen[0].population_size),
+                    lo=max(int(f.denominator_lo) for f in chosen),
+                    hi=min(int(f.denominator_hi) for f in chosen),
+                )
+            )
+    return sorted(families, key=lambda fam: (-len(fam.claims), fam.population))
+
+
+def family_table() -> pd.DataFrame:
+    """The denominator families as a table."""
+    return pd.DataFrame(
+        [
+            {
+                "claims": ", ".join(fam.claims),
+                "items": len(fam.claims),
+                "group": f"{fam.population} ({fam.population_size:,})",
+                "common_lo": fam.lo,
+                "common_hi": fam.hi,
+            }
+            for fam in denominator_families()
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One account of a conflict between claims, with the numbers it needs."""
+
+    name: str
+    needs: str
+
+
+def conflict_explanations(first: str, second: str) -> list[Explanation]:
+    """Accounts that fit two answers to one question whose counts cannot share a
+    denominator: each with the numbers it needs."""
+    rule = assumed("rounding_rule")
+    a, b = claims()[first], claims()[second]
+    na, nb = a.n or 0, b.n or 0
+    total = na + nb
+    ra = denominator_range(na, a.percent_text, rule)
+    rb = denominator_range(nb, b.percent_text, rule)
+    assert ra is not None and rb is not None
+    lo, hi = max(ra[0], rb[0]), min(ra[1], rb[1])
+    out = []
+    twice = [_double_rounding(c.n or 0, total, c.percent_text) for c in (a, b)]
+    if any(twice):
+        out.append(
+            Explanation(
+                "rounded twice",
+                f"one base of {total:,} (the two counts together), with each percent first "
+                "rounded to one decimal and then to a whole percent: "
+                + "; ".join(t for t in twice if t),
+            )
+        )
+    if lo <= hi:
+        overlap_lo, overlap_hi = total - hi, total - lo
+        shared = next(
+            (f for f in denominator_families() if first in f.claims and second in f.claims),
+            None,
+        )
+        at_shared = (
+            f"; at the base the family shares ({shared.lo:,}), {total - shared.lo:,} people"
+            if shared and shared.lo == shared.hi
+            else ""
+        )
+        out.append(
+            Explanation(
+                "answers not mutually exclusive",
+                f"a common base of {lo:,} to {hi:,}, which both printed percents fit, with "
+                f"{overlap_lo:,} to {overlap_hi:,} respondents counted in both answers"
+                f"{at_shared}",
+            )
+        )
+    out.append(
+        Explanation(
+            "different bases",
+            f"{na:,} as {a.percent_text}% needs a base of {ra[0]:,} to {ra[1]:,}; {nb:,} as "
+            f"{b.percent_text}% needs {rb[0]:,} to {rb[1]:,}: the two answers taken of two "
+            "groups of different sizes (for example a second question, or a filter), "
+            "although they read as answers to one question",
+        )
+    )
+    for c, other in ((a, b), (b, a)):
+        exact = Fraction(100 * (c.n or 0), total)
+        printed = ROUNDING_RULES[rule](exact)
+        if str(printed) != c.percent_text:
+            out.append(
+                Explanation(
+                    "a misprint",
+                    f"one base of {total:,}, where {c.n:,} is {float(exact):.2f}%: "
+                    f"{c.percent_text}% would be a slip for {printed}% ({other.id} fits "
+                    "as printed)",
+                )
+            )
+    return out
+
+
 def item_denominators() -> dict[tuple[str, str], int]:
     """The number who answered each item, by (variable, country), for the generator.
 
-    Follows the assumed denominator rule: the largest denominator a published percent
-    allows, capped at its population and raised, for single-choice questions, to the number
-    of people the published answers count.
+    Follows the assumed denominator rule:
+
+    * ``largest``: the largest denominator a published percent allows, capped at its
+      population;
+    * ``shared``: as ``largest``, except that the items of a denominator family (items
+      about one group whose percents admit one common denominator) share the largest
+      common denominator of their family (capped at the group); families are taken largest
+      first, and one that shares an item with a larger family is not used.
+
+    Either way a single-choice question is raised to the number of people its published
+    answers count, so every published count fits.
     """
-    if assumed("denominator_rule") != "largest":
-        raise ValueError("only the 'largest' denominator rule is implemented")
+    rule = assumed("denominator_rule")
+    if rule not in ("largest", "shared"):
+        raise ValueError(f"denominator rule {rule!r}: expected 'largest' or 'shared'")
+    shared: dict[str, int] = {}
+    if rule == "shared":
+        # largest families first; a family one of whose items already shares a base with a
+        # larger family is not used (its other items keep their own largest denominator)
+        for fam in denominator_families():
+            if not shared.keys() & set(fam.claims):
+                shared.update(dict.fromkeys(fam.claims, min(fam.hi, fam.population_size)))
     out: dict[tuple[str, str], int] = {}
     counted: dict[tuple[str, str], int] = {}
     for f in findings():
@@ -495,7 +706,7 @@ def item_denominators() -> dict[tuple[str, str], int]:
         if c.kind != "percent" or not c.in_sample or f.denominator_hi is None:
             continue
         key = (c.variable, c.country)
-        d = min(f.denominator_hi, f.population_size or f.denominator_hi)
+        d = shared.get(c.id, min(f.denominator_hi, f.population_size or f.denominator_hi))
         out[key] = max(out.get(key, 0), d)
         counted[key] = counted.get(key, 0) + (c.n or 0)
     return {key: max(d, counted[key]) for key, d in out.items()}

@@ -28,7 +28,8 @@ _ENGINE_SCRIPT = """
 import json, resource, sys, time
 from helpers import simulation
 engine, reps = sys.argv[1], int(sys.argv[2])
-simulation.default_design()
+from helpers import precision
+precision.canonical_design()
 start = time.perf_counter()
 simulation.simulate(reps, 1, engine)
 seconds = time.perf_counter() - start

@@ -16,6 +16,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from . import privacy
 from .vega_render import MIME
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -98,6 +99,17 @@ def _describe(chart: alt.TopLevelMixin, description: str) -> alt.TopLevelMixin:
     return chart.properties(description=description)
 
 
+def _private(title: str, description: str, what: str, hidden: list[str]) -> tuple[Any, str]:
+    """Title and description of a chart with parts suppressed (private data): the title
+    gets a subtitle and the description a sentence saying what is not shown."""
+    if not hidden:
+        return title, description
+    subtitle = f"{what} with fewer than {privacy.MIN_COUNT} respondents are not shown (privacy)"
+    return alt.TitleParams(text=title, subtitle=subtitle), description + privacy.sentence(
+        what, hidden
+    )
+
+
 def bar_percent(
     frame: pd.DataFrame,
     *,
@@ -170,7 +182,9 @@ def nonresponse_ranges(frame: pd.DataFrame, *, description: str) -> alt.LayerCha
     return _describe(chart, description)
 
 
-def age_graduation(frame: pd.DataFrame, *, description: str, band: int = 5) -> alt.Chart:
+def age_graduation(
+    frame: pd.DataFrame, *, title: str, description: str, band: int = 5
+) -> alt.Chart:
     """Heat map of respondents by bands of age and of graduation year (counts, not points)."""
     data = frame[["age", "graduation_year"]].dropna().astype(int)
     counts = (
@@ -181,6 +195,14 @@ def age_graduation(frame: pd.DataFrame, *, description: str, band: int = 5) -> a
         .groupby(["age_band", "year_band"], as_index=False)
         .size()
         .rename(columns={"size": "respondents"})
+    )
+    small = counts["respondents"].map(privacy.small).astype(bool)
+    hidden = [
+        f"age {a}+, graduated {y}+" for a, y in counts.loc[small, ["age_band", "year_band"]].values
+    ]
+    counts = counts[~small]
+    title, description = _private(
+        "Age and graduation year of the respondents", description, "Cells", hidden
     )
     chart = (
         alt.Chart(counts)
@@ -199,7 +221,7 @@ def age_graduation(frame: pd.DataFrame, *, description: str, band: int = 5) -> a
                 alt.Tooltip("respondents:Q", title="n", format=","),
             ],
         )
-        .properties(title="Age and graduation year of the respondents", width=WIDTH)
+        .properties(title=title, width=WIDTH)
     )
     return _describe(chart, description)
 
@@ -215,6 +237,8 @@ SOURCE_COLOURS = {
 def answer_bars(frame: pd.DataFrame, *, title: str, y_title: str, description: str) -> alt.Chart:
     """Sorted bars of answers (percent of those who answered), coloured by where each count
     comes from; tooltips with n and percent."""
+    hidden = list(frame.attrs.get("suppressed", []))
+    title, description = _private(title, description, "Answers", hidden)
     sources = [s for s in SOURCE_COLOURS if s in set(frame["source"])]
     chart = (
         alt.Chart(frame)
@@ -245,6 +269,8 @@ def reported_vs_replicated(
     frame: pd.DataFrame, *, title: str, y_title: str, description: str
 ) -> alt.LayerChart:
     """Bars of replicated percentages with the published percentage as a black tick."""
+    hidden = list(frame.attrs.get("suppressed", []))
+    title, description = _private(title, description, "Figures", hidden)
     tooltip = [
         alt.Tooltip("label:N", title=y_title),
         alt.Tooltip("replicated:Q", title="replicated %", format=".1f"),
@@ -321,6 +347,10 @@ def probabilities(
     frame: pd.DataFrame, *, variable: str, title: str, y_title: str, description: str
 ) -> alt.Chart:
     """Average predicted probability of the outcome per level of one covariate."""
+    small = frame["observed_n"].map(privacy.small).astype(bool)
+    hidden = [str(v) for v in frame.loc[small, "label"]]
+    frame = frame[~small]
+    title, description = _private(title, description, "Levels", hidden)
     chart = (
         alt.Chart(frame)
         .mark_bar(color=OKABE_ITO[2])
@@ -360,7 +390,7 @@ def sampling_distributions(frame: pd.DataFrame, *, description: str) -> alt.Laye
         x2="bin_end:Q",
         y=alt.Y("replications:Q", title="Replications"),
         tooltip=[
-            alt.Tooltip("term:N"),
+            alt.Tooltip("label:N", title="term"),
             alt.Tooltip("bin_start:Q", title="OR from", format=".3f"),
             alt.Tooltip("bin_end:Q", title="OR to", format=".3f"),
             alt.Tooltip("replications:Q", title="replications", format=","),
@@ -371,8 +401,8 @@ def sampling_distributions(frame: pd.DataFrame, *, description: str) -> alt.Laye
     )
     chart = (
         alt.layer(bars, truth, data=frame)
-        .properties(width=170, height=100)
-        .facet(facet=alt.Facet("term:N", title=None), columns=3)
+        .properties(width=230, height=100)
+        .facet(facet=alt.Facet("label:N", title=None, header=alt.Header(labelLimit=240)), columns=2)
         .resolve_scale(x="independent", y="independent")
         .properties(title="Sampling distribution of each odds ratio (true value in orange)")
     )
@@ -393,9 +423,9 @@ def rates_with_error(
     """Points per term with ±2 Monte Carlo standard errors, on a percentage axis."""
     data = frame.assign(lo=frame[value] - 2 * frame[error], hi=frame[value] + 2 * frame[error])
     base = alt.Chart(data).encode(
-        y=alt.Y("term:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
         tooltip=[
-            alt.Tooltip("term:N"),
+            alt.Tooltip("label:N", title="term"),
             alt.Tooltip(f"{value}:Q", format=".1%"),
             alt.Tooltip(f"{error}:Q", title="Monte Carlo SE", format=".1%"),
         ],
@@ -430,9 +460,9 @@ def power_grid(
         x=alt.X(
             "scenario:N", sort=scenarios, title=None, axis=alt.Axis(labelAngle=-35, labelLimit=220)
         ),
-        y=alt.Y("term:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
         tooltip=[
-            alt.Tooltip("term:N"),
+            alt.Tooltip("label:N", title="term"),
             alt.Tooltip("scenario:N"),
             alt.Tooltip(f"{value}:Q", title="probability", format=".1%"),
             alt.Tooltip(f"{value}_mcse:Q", title="Monte Carlo SE", format=".1%"),
@@ -448,4 +478,99 @@ def power_grid(
         color=alt.condition(f"datum.{value} > 0.6", alt.value("black"), alt.value("white")),
     )
     chart = (cells + labels).properties(title=title, width=60 * len(scenarios))
+    return _describe(chart, description)
+
+
+def brackets(frame: pd.DataFrame, *, title: str, description: str, z_max: float) -> alt.LayerChart:
+    """Per term: its published bracket as a band on the z scale (|log OR| / SE), and the
+    expected z of each design (one point shape and colour per design).
+
+    ``frame`` has ``label``, ``z_low``, ``z_high`` (the bracket; an open upper end given
+    as ``z_max``), ``design``, ``z`` and ``expected_p``.
+    """
+    designs = list(dict.fromkeys(frame["design"]))
+    order = list(dict.fromkeys(frame["label"]))
+    scale = alt.Scale(domain=[0, z_max], clamp=True)
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    band = (
+        alt.Chart(frame.drop_duplicates("label"))
+        .mark_bar(color="#BBBBBB", height=14)
+        .encode(
+            y=y,
+            x=alt.X("z_low:Q", scale=scale, title="Expected z (|log odds ratio| / standard error)"),
+            x2="z_high:Q",
+            tooltip=[
+                alt.Tooltip("label:N", title="term"),
+                alt.Tooltip("bracket:N", title="published bracket"),
+            ],
+        )
+    )
+    points = (
+        alt.Chart(frame)
+        .mark_point(filled=True, size=90)
+        .encode(
+            y=y,
+            x=alt.X("z:Q", scale=scale),
+            color=alt.Color(
+                "design:N",
+                title="Design",
+                scale=alt.Scale(domain=designs, range=[OKABE_ITO[5], OKABE_ITO[0], OKABE_ITO[2]]),
+                legend=alt.Legend(orient="bottom", direction="vertical"),
+            ),
+            shape=alt.Shape(
+                "design:N",
+                scale=alt.Scale(domain=designs, range=["diamond", "circle", "square"]),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="term"),
+                alt.Tooltip("design:N"),
+                alt.Tooltip("z:Q", title="expected z", format=".2f"),
+                alt.Tooltip("expected_p:Q", title="expected p", format=".2g"),
+                alt.Tooltip("bracket:N", title="published bracket"),
+            ],
+        )
+    )
+    chart = (band + points).properties(title=title, width=WIDTH - 200)
+    return _describe(chart, description)
+
+
+def probability_dots(
+    frame: pd.DataFrame, *, title: str, x_title: str, description: str
+) -> alt.LayerChart:
+    """Per term, one dot per measure (colour and shape) with ±2 Monte Carlo standard
+    errors. ``frame`` is long: ``label``, ``measure``, ``value``, ``mcse``."""
+    data = frame.assign(
+        lo=frame["value"] - 2 * frame["mcse"], hi=frame["value"] + 2 * frame["mcse"]
+    )
+    measures = list(dict.fromkeys(data["measure"]))
+    order = list(dict.fromkeys(data["label"]))
+    scale = alt.Scale(domain=[0, 1], clamp=True)
+    axis = alt.Axis(format="%")
+    colour = alt.Color(
+        "measure:N",
+        title=None,
+        scale=alt.Scale(domain=measures, range=[OKABE_ITO[0], OKABE_ITO[5], OKABE_ITO[2]]),
+        legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=400),
+    )
+    base = alt.Chart(data).encode(
+        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+        yOffset=alt.YOffset("measure:N", sort=measures),
+        color=colour,
+        tooltip=[
+            alt.Tooltip("label:N", title="term"),
+            alt.Tooltip("measure:N"),
+            alt.Tooltip("value:Q", title="probability", format=".1%"),
+            alt.Tooltip("mcse:Q", title="Monte Carlo SE", format=".1%"),
+        ],
+    )
+    rules = base.mark_rule().encode(
+        x=alt.X("lo:Q", scale=scale, axis=axis, title=x_title), x2="hi:Q"
+    )
+    dots = base.mark_point(filled=True, size=60).encode(
+        x=alt.X("value:Q", scale=scale, axis=axis, title=x_title),
+        shape=alt.Shape(
+            "measure:N", scale=alt.Scale(domain=measures, range=["circle", "diamond", "square"])
+        ),
+    )
+    chart = (rules + dots).properties(title=title, width=WIDTH - 200)
     return _describe(chart, description)

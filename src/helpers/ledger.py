@@ -23,8 +23,9 @@ Each verdict has a *basis*, which says what it can show, by the kind of data
 * ``finding``: the data could have said otherwise (the study's own data, a new sample).
 * ``descriptive only``: a different population (such as a class), compared for
   orientation, not judged.
-* ``not judged``: the claim does not apply to these data, or the model cannot be estimated
-  from them (too few events, separation).
+* ``not judged``: the claim does not apply to these data, the model cannot be estimated
+  from them (too few events, separation), or the figure is suppressed to keep respondents
+  private.
 
 The reported value's provenance (published, derived, assumed) and the replicated value's
 source (``data_source``) are separate columns.
@@ -53,6 +54,7 @@ WITHIN_ERROR = descriptive.WITHIN_ERROR
 OUTSIDE_ERROR = descriptive.OUTSIDE_ERROR
 DESCRIPTIVE_ONLY = descriptive.DESCRIPTIVE
 NOT_APPLICABLE = descriptive.NOT_APPLICABLE
+SUPPRESSED = descriptive.SUPPRESSED
 WITHIN = "within the audit's range"
 OUTSIDE = "outside the audit's range"
 COVERS = "replicated 95% Wald CI covers the published OR"
@@ -109,7 +111,9 @@ COLUMNS = [
 
 def basis_for(data_kind: str, verdict: str) -> str:
     """What a verdict can show on data of this kind (:data:`BASES`)."""
-    if verdict in (NOT_APPLICABLE, NOT_ESTIMABLE, ASSUMED) or verdict.startswith("not estimable"):
+    if verdict in (NOT_APPLICABLE, NOT_ESTIMABLE, ASSUMED, SUPPRESSED) or verdict.startswith(
+        "not estimable"
+    ):
         return NOT_JUDGED
     if data_kind == "synthetic":
         return BY_CONSTRUCTION

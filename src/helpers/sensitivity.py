@@ -2,19 +2,25 @@
 
 VanderWeele and Ding (2017): for a risk ratio RR > 1, E = RR + sqrt(RR (RR - 1)); for RR < 1,
 use 1/RR. The outcome here is common (most ICT users had contact outside work hours), so an
-odds ratio is far from a risk ratio; the stated approximation for a common outcome
-(prevalence above 15%) is RR ≈ sqrt(OR).
+odds ratio is far from a risk ratio, and the square-root approximation (RR ≈ √OR) can give
+risk ratios no population allows: a probability cannot exceed 1, so RR <= 1 / (reference
+risk). Here every risk ratio comes from the model itself: standardised predicted
+probabilities (everyone in the level against everyone in the reference, every other
+covariate as the design has it), which never break that bound.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
+from .population import Design, age_bins, cells, linear_predictors, term_names
+from .precision import expected_se
 from .spec import terms
 
 PER_YEARS = 10
-COMMON_OUTCOME = 0.15
+Z95 = 1.959963984540054
 
 
 def evalue(rr: float) -> float:
@@ -25,43 +31,68 @@ def evalue(rr: float) -> float:
     return float(r + np.sqrt(r * (r - 1)))
 
 
-def rr_from_or(odds_ratio: float, prevalence: float) -> float:
-    """Risk ratio from an odds ratio: square root for a common outcome, else the OR itself."""
-    return float(np.sqrt(odds_ratio)) if prevalence > COMMON_OUTCOME else float(odds_ratio)
+def standardised_risks(
+    design: Design, name: str, log_or: float | None = None, units: float = 1.0
+) -> tuple[float, float]:
+    """Expected risks of the outcome under the design if everyone were in the reference and
+    if everyone were in the term's level (for a slope: ``units`` more), with the term's log
+    odds ratio ``log_or`` (default: the design's)."""
+    cs = cells(design)
+    eta = linear_predictors(design, cs=cs)
+    weight = age_bins(design)[1][cs.country, :, 0]
+    names = term_names()
+    beta = design.log_odds[name] if log_or is None else log_or
+    t = next(t for t in terms() if t.name == name)
+    if t.level:
+        siblings = [
+            j
+            for j, n in enumerate(names)
+            if n.startswith(f"{t.variable}[") and n in design.log_odds
+        ]
+        current = cs.base[:, siblings] @ np.array([design.log_odds[names[j]] for j in siblings])
+        reference = eta - current[:, None]
+        level = reference + beta
+    else:
+        reference, level = eta, eta + beta * units
+
+    def risk(e: np.ndarray) -> float:
+        return float(cs.prob @ (special.expit(e) * weight).sum(axis=1))
+
+    return risk(reference), risk(level)
 
 
-def evalue_table(coefficients: pd.DataFrame, prevalence: float) -> pd.DataFrame:
-    """E-values of each published odds ratio, and of the replicated CI limit nearer 1.
+def evalue_table(design: Design) -> pd.DataFrame:
+    """E-values of each published odds ratio under the design, and of the 95% confidence
+    limit nearer 1 that a survey of the design would give around it (expected SE).
 
     Per-year slopes (age, graduation year) are taken per ``PER_YEARS`` years, a contrast
     large enough to mean something in practice.
     """
-    units = {t.name: (PER_YEARS if not t.level else 1) for t in terms()}
+    se = expected_se(design)
     rows = []
-    for _, row in coefficients.iterrows():
-        if row["provenance"] != "published":
+    for t in terms():
+        if not t.claim_id:
             continue
-        k = units[row["term"]]
-        published = float(row["published_or"]) ** k
-        lo, hi = row.get("ci_low"), row.get("ci_high")
-        if lo is None or pd.isna(lo):
-            limit = float("nan")
-        elif lo**k > 1:
-            limit = float(lo) ** k
-        elif hi**k < 1:
-            limit = float(hi) ** k
-        else:
-            limit = 1.0
+        units = 1.0 if t.level else float(PER_YEARS)
+        beta = design.log_odds[t.name]
+        limit = beta - np.sign(beta) * Z95 * float(se[t.name])
+        p0, p1 = standardised_risks(design, t.name, units=units)
+        q0, q1 = standardised_risks(design, t.name, log_or=limit, units=units)
+        rr, rr_limit = p1 / p0, q1 / q0
+        crosses = np.sign(limit) != np.sign(beta)
         rows.append(
             {
-                "term": row["term"],
-                "contrast": f"per {k} years" if k > 1 else "vs reference",
-                "published_or": published,
-                "approx_rr": rr_from_or(published, prevalence),
-                "evalue": evalue(rr_from_or(published, prevalence)),
-                "evalue_ci": evalue(rr_from_or(limit, prevalence))
-                if np.isfinite(limit)
-                else np.nan,
+                "term": t.name,
+                "label": t.label,
+                "contrast": f"per {PER_YEARS} years" if not t.level else "as labelled",
+                "odds_ratio": float(np.exp(beta * units)),
+                "reference_risk": p0,
+                "level_risk": p1,
+                "risk_ratio": rr,
+                "sqrt_or": float(np.exp(beta * units / 2)),
+                "max_risk_ratio": 1 / p0,
+                "evalue": evalue(rr),
+                "evalue_ci": 1.0 if crosses else evalue(rr_limit),
             }
         )
     return pd.DataFrame(rows)

@@ -1,9 +1,10 @@
 """The simulation study: what could the published design establish?
 
-Each replication is a new survey of the published design: the regression sample of the
-published size and country mix, covariates drawn from the assumed distributions, and the
-outcome drawn from the logistic model whose odds ratios are the published ones (the
-truth, by construction). Two engines fit the published model to every replication:
+Each replication is a new survey of the published design (:mod:`helpers.population`): the
+regression sample of the published size and country mix, covariates drawn from the design,
+and the outcome drawn from the logistic model whose odds ratios are the published ones (the
+truth, by construction, unless a scenario says otherwise). Two engines fit the published
+model to every replication:
 
 * ``batched``: all replications generated at once with vectorised numpy, and fitted at once
   by Newton–Raphson (IRLS) on a stack of design matrices;
@@ -14,240 +15,23 @@ Both fit the same generated data and give the same estimates (a test checks to 1
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from .assumptions import value as assumed
-from .audit import bracket, item_denominators
-from .codebook import field as codebook_field
-from .codebook import survey_year
-from .models import Z95, term_name
-from .registry import Claim, claims, country_sizes
-from .spec import OUTCOME, references, terms
+from . import store
+from .audit import bracket
+from .models import Z95, formula_for, term_name
+from .population import CENTRE, Batch, Design, generate_batch, roles, settings, term_names
+from .precision import canonical_design
+from .registry import claims
+from .spec import term_label, terms
 
 ENGINES = ("batched", "statsmodels")
-CENTRE = {"graduation_year": 2000.0, "age": 45.0}
 CHUNK = 200
-
-
-def term_names() -> list[str]:
-    """Coefficient order of the design matrix: intercept first, then the model's terms."""
-    return ["Intercept", *[t.name for t in terms()]]
-
-
-@dataclass(frozen=True)
-class Design:
-    """The population replications are drawn from, and the true coefficients."""
-
-    n: int
-    country_counts: dict[str, int]
-    age: dict[str, Any]
-    age_at_graduation: dict[str, Any]
-    setting_shares: dict[str, dict[str, float]]
-    role_shares: dict[str, dict[str, float]]
-    log_odds: dict[str, float]
-    event_rate: float
-    missing_covariates: float = 0.0
-    label: str = "as assumed"
-    intercept: float = field(default=0.0)
-
-    @property
-    def n_model(self) -> int:
-        """Rows left for the model after covariates missing completely at random."""
-        return self.n - round(self.n * self.missing_covariates)
-
-
-def _largest_remainder(total: int, weights: dict[str, int]) -> dict[str, int]:
-    raw = {k: total * v / sum(weights.values()) for k, v in weights.items()}
-    out = {k: int(np.floor(v)) for k, v in raw.items()}
-    for k in sorted(raw, key=lambda k: raw[k] - out[k], reverse=True)[: total - sum(out.values())]:
-        out[k] += 1
-    return out
-
-
-def default_design() -> Design:
-    """The published design with the assumed covariate distributions."""
-    answered = item_denominators()[(OUTCOME, "")]
-    users = {
-        c.country: c.n or 0
-        for c in claims().values()
-        if c.variable == "ict_use" and c.country in country_sizes()
-    }
-    events = next(c.n for c in claims().values() if c.kind == "percent" and c.variable == OUTCOME)
-    design = Design(
-        n=answered,
-        country_counts=_largest_remainder(answered, users),
-        age=assumed("age"),
-        age_at_graduation=assumed("age_at_graduation"),
-        setting_shares=assumed("setting_shares"),
-        role_shares=assumed("role_shares"),
-        log_odds={t.name: t.log_odds for t in terms()},
-        event_rate=(events or 0) / answered,
-    )
-    return calibrate(design)
-
-
-def scaled_groups(design: Design, factor: float) -> Design:
-    """The small groups (community organization, school, psychotherapy) ``factor`` times as
-    large, taken from the largest other category."""
-
-    def scale(shares: dict[str, dict[str, float]], small: list[str], big: str) -> dict:
-        out = {}
-        for country, s in shares.items():
-            new = dict(s)
-            for k in small:
-                new[k] = s[k] * factor
-            new[big] = s[big] - sum(new[k] - s[k] for k in small)
-            if new[big] <= 0:
-                raise ValueError(f"cannot scale the small groups by {factor}")
-            out[country] = new
-        return out
-
-    return calibrate(
-        replace(
-            design,
-            setting_shares=scale(design.setting_shares, ["school"], "social_service_agency"),
-            role_shares=scale(
-                design.role_shares, ["community_organization", "psychotherapy"], "other"
-            ),
-            label=f"small groups x{factor:g}",
-        )
-    )
-
-
-def with_graduation_spread(design: Design, scale: float) -> Design:
-    """Age at graduation more (or less) spread out: weaker (or stronger) age–year correlation."""
-    spec = {**design.age_at_graduation, "gamma_scale": scale}
-    return calibrate(
-        replace(design, age_at_graduation=spec, label=f"graduation-age scale {scale:g}")
-    )
-
-
-def with_missing_covariates(design: Design, fraction: float) -> Design:
-    """A share of the model sample lost to missing covariates (completely at random)."""
-    if not 0 <= fraction < 1:
-        raise ValueError("the missing fraction must be in [0, 1)")
-    return replace(design, missing_covariates=fraction, label=f"{fraction:.0%} covariates missing")
-
-
-@dataclass
-class Batch:
-    """Generated replications: design matrices (R, n, p) and outcomes (R, n)."""
-
-    X: np.ndarray
-    y: np.ndarray
-    country: np.ndarray
-    setting: np.ndarray
-    role: np.ndarray
-
-
-def _categorical(
-    rng: np.random.Generator, u_shape: tuple[int, int], country_idx: np.ndarray, table: np.ndarray
-) -> np.ndarray:
-    """Draw category indices per row from per-country probability rows (vectorised)."""
-    cum = np.cumsum(table, axis=1)[country_idx]  # (n, k)
-    u = rng.random(u_shape)
-    return (u[..., None] > cum[None, :, :-1]).sum(axis=-1)
-
-
-def _truncated(
-    draw: Callable[[np.ndarray], np.ndarray],
-    values: np.ndarray,
-    reject: Callable[[np.ndarray, np.ndarray], np.ndarray],
-) -> np.ndarray:
-    """Redraw rejected entries (by flat index) until none is rejected; only the rejected
-    entries are touched on each pass."""
-    flat = values.ravel()
-    idx = np.arange(flat.size)
-    idx = idx[reject(flat, idx)]
-    while idx.size:
-        flat[idx] = draw(idx)
-        idx = idx[reject(flat[idx], idx)]
-    return values
-
-
-def generate_batch(
-    design: Design, replications: int, rng: np.random.Generator, with_outcome: bool = True
-) -> Batch:
-    """Generate ``replications`` regression samples at once (vectorised numpy)."""
-    countries = list(design.country_counts)
-    n = design.n_model
-    counts = _largest_remainder(n, design.country_counts)
-    country_idx = np.repeat(np.arange(len(countries)), [counts[c] for c in countries])
-    shape = (replications, n)
-
-    mean = np.array([design.age[c]["mean"] for c in countries], float)[country_idx]
-    sd = np.array([design.age[c]["sd"] for c in countries], float)[country_idx]
-    lo, hi = design.age["min"], design.age["max"]
-    age = _truncated(
-        lambda idx: rng.normal(
-            np.broadcast_to(mean, shape).ravel()[idx], np.broadcast_to(sd, shape).ravel()[idx]
-        ),
-        rng.normal(mean, sd, shape),
-        lambda x, idx: (x < lo) | (x > hi),
-    )
-    age = np.rint(age)
-    g = design.age_at_graduation
-    at_grad = _truncated(
-        lambda idx: g["min"] + rng.gamma(g["gamma_shape"], g["gamma_scale"], idx.size),
-        g["min"] + rng.gamma(g["gamma_shape"], g["gamma_scale"], shape),
-        lambda x, idx: x > age.ravel()[idx],
-    )
-    grad_year = survey_year() - np.floor(age - at_grad)
-
-    settings = list(codebook_field("setting").enum)
-    roles = list(codebook_field("role").enum)
-    setting_tab = np.array([[design.setting_shares[c][s] for s in settings] for c in countries])
-    role_tab = np.array([[design.role_shares[c][r] for r in roles] for c in countries])
-    setting = _categorical(rng, shape, country_idx, setting_tab)
-    role = _categorical(rng, shape, country_idx, role_tab)
-
-    names = term_names()
-    X = np.zeros((replications, n, len(names)))
-    X[..., 0] = 1.0
-    for j, t in enumerate(terms(), start=1):
-        if t.variable == "country":
-            X[..., j] = (country_idx == countries.index(t.level))[None, :]
-        elif t.variable == "setting":
-            X[..., j] = setting == settings.index(t.level)
-        elif t.variable == "role":
-            X[..., j] = role == roles.index(t.level)
-        elif t.variable == "age":
-            X[..., j] = age - CENTRE["age"]
-        elif t.variable == "graduation_year":
-            X[..., j] = grad_year - CENTRE["graduation_year"]
-    y = np.zeros(shape)
-    if with_outcome:
-        beta = true_coefficients(design)
-        prob = special.expit(X @ beta)
-        y = (rng.random(shape) < prob).astype(float)
-    return Batch(X=X, y=y, country=np.broadcast_to(country_idx, shape), setting=setting, role=role)
-
-
-def true_coefficients(design: Design) -> np.ndarray:
-    """True coefficients on the centred design: calibrated intercept, published log ORs."""
-    return np.array([design.intercept, *[design.log_odds[t.name] for t in terms()]])
-
-
-def calibrate(design: Design, replications: int = 40) -> Design:
-    """Set the intercept so the expected event rate equals the published one."""
-    rng = np.random.default_rng(int(assumed("canonical_seed")))
-    batch = generate_batch(design, replications, rng, with_outcome=False)
-    eta = batch.X[..., 1:] @ true_coefficients(design)[1:]
-    alpha = float(special.logit(design.event_rate))
-    for _ in range(50):
-        p = special.expit(alpha + eta)
-        step = (p.mean() - design.event_rate) / (p * (1 - p)).mean()
-        alpha -= step
-        if abs(step) < 1e-12:
-            break
-    return replace(design, intercept=alpha)
 
 
 @dataclass
@@ -259,71 +43,98 @@ class Fits:
     converged: np.ndarray
 
 
-def fit_batched(X: np.ndarray, y: np.ndarray, max_iter: int = 30, tol: float = 1e-10) -> Fits:
-    """Logistic regression on a stack of data sets at once, by Newton–Raphson (IRLS)."""
-    R, _, p = X.shape
-    beta = np.zeros((R, p))
-    rate = np.clip(y.mean(axis=1), 1e-6, 1 - 1e-6)
-    beta[:, 0] = np.log(rate / (1 - rate))
+def _cell_sums(batch: Batch, values: np.ndarray) -> np.ndarray:
+    """Per replication and cell, the sum of ``values`` (R, n) over the cell's respondents."""
+    R, C = batch.cell.shape[0], batch.base.shape[0]
+    index = (np.arange(R)[:, None] * C + batch.cell).ravel()
+    return np.bincount(index, weights=values.ravel(), minlength=R * C).reshape(R, C)
+
+
+def _information(batch: Batch, w: np.ndarray) -> np.ndarray:
+    """X' W X for every replication (R, p, p), from sums over the covariate cells: the
+    categorical columns are the same for everyone in a cell, so only the weights and the
+    two continuous columns need summing over respondents."""
+    names = term_names()
+    ig, ia = names.index("graduation_year"), names.index("age")
+    wg, wa = w * batch.grad, w * batch.age
+    info = np.einsum("rc,ci,cj->rij", _cell_sums(batch, w), batch.base, batch.base)
+    for j, weighted in ((ig, wg), (ia, wa)):
+        cross = _cell_sums(batch, weighted) @ batch.base  # (R, p)
+        info[:, :, j] += cross
+        info[:, j, :] += cross
+    info[:, ig, ig] = (wg * batch.grad).sum(axis=1)
+    info[:, ia, ia] = (wa * batch.age).sum(axis=1)
+    info[:, ig, ia] = info[:, ia, ig] = (wg * batch.age).sum(axis=1)
+    return info
+
+
+def _score(batch: Batch, residual: np.ndarray) -> np.ndarray:
+    """X' (y - mu) for every replication (R, p), through the cells."""
+    names = term_names()
+    score = _cell_sums(batch, residual) @ batch.base
+    score[:, names.index("graduation_year")] = (residual * batch.grad).sum(axis=1)
+    score[:, names.index("age")] = (residual * batch.age).sum(axis=1)
+    return score
+
+
+def fit_batched(
+    batch: Batch, start: np.ndarray | None = None, max_iter: int = 30, tol: float = 1e-10
+) -> Fits:
+    """Logistic regression on a stack of data sets at once, by Newton–Raphson (IRLS),
+    with the information and score summed over covariate cells (no design matrix).
+
+    ``start`` gives starting values (R, p), by default the intercept-only fit; the
+    log-likelihood is concave, so they change only how many steps the fit takes, not where
+    it ends."""
+    R, p = batch.y.shape[0], batch.base.shape[1]
+    if start is None:
+        beta = np.zeros((R, p))
+        rate = np.clip(batch.y.mean(axis=1), 1e-6, 1 - 1e-6)
+        beta[:, 0] = np.log(rate / (1 - rate))
+    else:
+        beta = np.array(start, dtype=float)
     converged = np.zeros(R, dtype=bool)
-    Xt = X.transpose(0, 2, 1)
-    weighted = np.empty_like(X)
-
-    def hessian(mu: np.ndarray) -> np.ndarray:
-        np.multiply(X, (mu * (1.0 - mu))[..., None], out=weighted)
-        return np.matmul(weighted.transpose(0, 2, 1), X)
-
     for _ in range(max_iter):
-        mu = special.expit(np.matmul(X, beta[..., None])[..., 0])
-        grad = np.matmul(Xt, (y - mu)[..., None])[..., 0]
-        step = np.linalg.solve(hessian(mu), grad[..., None])[..., 0]
+        mu = special.expit(batch.linear_predictor(beta))
+        step = np.linalg.solve(
+            _information(batch, mu * (1.0 - mu)), _score(batch, batch.y - mu)[..., None]
+        )[..., 0]
         beta += step
         converged = np.abs(step).max(axis=1) < tol
         if converged.all():
             break
-    mu = special.expit(np.matmul(X, beta[..., None])[..., 0])
-    se = np.sqrt(np.diagonal(np.linalg.inv(hessian(mu)), axis1=1, axis2=2))
+    mu = special.expit(batch.linear_predictor(beta))
+    information = _information(batch, mu * (1.0 - mu))
+    se = np.sqrt(np.diagonal(np.linalg.inv(information), axis1=1, axis2=2))
     return Fits(beta=beta, se=se, converged=converged)
 
 
-def batch_frame(batch: Batch, r: int) -> pd.DataFrame:
+def batch_frame(batch: Batch, r: int, countries: list[str]) -> pd.DataFrame:
     """One replication as the respondent-style data frame the plain path fits."""
-    countries = list(default_country_order())
-    settings = list(codebook_field("setting").enum)
-    roles = list(codebook_field("role").enum)
-    names = term_names()
     return pd.DataFrame(
         {
             "y": batch.y[r].astype(int),
             "country": np.array(countries, dtype=object)[batch.country[r]],
-            "role": np.array(roles, dtype=object)[batch.role[r]],
-            "setting": np.array(settings, dtype=object)[batch.setting[r]],
-            "graduation_year": batch.X[r, :, names.index("graduation_year")]
-            + CENTRE["graduation_year"],
-            "age": batch.X[r, :, names.index("age")] + CENTRE["age"],
+            "role": np.array(roles(), dtype=object)[batch.role[r]],
+            "setting": np.array(settings(), dtype=object)[batch.setting[r]],
+            "graduation_year": batch.grad[r] + CENTRE["graduation_year"],
+            "age": batch.age[r] + CENTRE["age"],
         }
     )
 
 
-def default_country_order() -> list[str]:
-    return list(country_sizes())
-
-
-def fit_statsmodels(batch: Batch) -> Fits:
-    """The plain path: one data frame and one statsmodels formula fit per replication."""
+def fit_statsmodels(batch: Batch, countries: list[str]) -> Fits:
+    """The plain path: one data frame and one statsmodels formula fit (the published
+    model's formula, :func:`helpers.models.formula_for`) per replication."""
     import statsmodels.formula.api as smf
 
-    refs = references()
-    formula = (
-        f"y ~ C(country, Treatment('{refs['country']}')) + C(role, Treatment('{refs['role']}'))"
-        f" + C(setting, Treatment('{refs['setting']}')) + graduation_year + age"
-    )
     names = term_names()
-    R = batch.X.shape[0]
+    R = batch.y.shape[0]
     beta, se = np.full((R, len(names)), np.nan), np.full((R, len(names)), np.nan)
     converged = np.zeros(R, dtype=bool)
     for r in range(R):
-        res = smf.logit(formula, batch_frame(batch, r)).fit(disp=0, maxiter=100)
+        data = batch_frame(batch, r, countries)
+        res = smf.logit(formula_for(data)[0], data).fit(disp=0, maxiter=100)
         params = {term_name(k): v for k, v in res.params.items()}
         errors = {term_name(k): v for k, v in res.bse.items()}
         for j, name in enumerate(names):
@@ -349,18 +160,23 @@ def _chunks(replications: int) -> Iterator[int]:
 def simulate(
     replications: int, seed: int, engine: str = "batched", design: Design | None = None
 ) -> pd.DataFrame:
-    """Run the simulation study: one row per replication and coefficient."""
+    """Run the simulation study: one row per replication and coefficient, with the true
+    value of that replication beside the estimate."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if replications < 1:
         raise ValueError(f"replications must be at least 1, not {replications}")
-    design = design or default_design()
+    design = design or canonical_design()
     rng = np.random.default_rng(seed)
     names = term_names()
     parts, start = [], 0
     for size in _chunks(replications):
         batch = generate_batch(design, size, rng)
-        fits = fit_batched(batch.X, batch.y) if engine == "batched" else fit_statsmodels(batch)
+        fits = (
+            fit_batched(batch, start=batch.beta)
+            if engine == "batched"
+            else fit_statsmodels(batch, list(design.country_counts))
+        )
         reps = np.repeat(np.arange(start, start + size), len(names))
         z = fits.beta / fits.se
         parts.append(
@@ -368,6 +184,7 @@ def simulate(
                 {
                     "replication": reps,
                     "term": np.tile(names, size),
+                    "truth": batch.beta.ravel(),
                     "estimate": fits.beta.ravel(),
                     "se": fits.se.ravel(),
                     "p_value": (2 * stats.norm.sf(np.abs(z))).ravel(),
@@ -387,77 +204,175 @@ def _share(hit: np.ndarray) -> tuple[float, float]:
     return p, float(np.sqrt(p * (1 - p) / len(hit)))
 
 
-def summarise(sim: pd.DataFrame, design: Design | None = None) -> pd.DataFrame:
-    """Per published term: bias, empirical vs model SE, coverage, the probability of p
-    below the published bound and of p in the published bracket (both in the published
-    direction), and the winner's curse, each with its Monte Carlo standard error."""
-    design = design or default_design()
-    rows = []
-    R = sim["replication"].nunique()
+def _hits(sim: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per published term, by replication: p below the published bound, and p in the
+    published bracket, each in the published direction."""
+    out = {}
     for t in terms():
         if not t.claim_id:
             continue
         c = claims()[t.claim_id]
-        s = sim[sim["term"] == t.name]
-        est, se = s["estimate"].to_numpy(), s["se"].to_numpy()
-        truth = design.log_odds[t.name]
+        s = sim[sim["term"] == t.name].sort_values("replication")
         p_values = s["p_value"].to_numpy()
-        covered = (est - Z95 * se <= truth) & (truth <= est + Z95 * se)
-        right_way = np.sign(est) == np.sign(claims_log_odds(c))
-        hit = (p_values < (c.p_bound or 0)) & right_way
+        right_way = np.sign(s["estimate"].to_numpy()) == np.sign(t.log_odds)
         lower, upper = bracket(c.p_bound or 0)
-        in_bracket = (p_values >= lower) & (p_values < upper) & right_way
-        p_below, p_below_mcse = _share(hit)
+        out[t.name] = (
+            (p_values < upper) & right_way,
+            (p_values >= lower) & (p_values < upper) & right_way,
+        )
+    return out
+
+
+def summarise(sim: pd.DataFrame) -> pd.DataFrame:
+    """Per published term: bias, empirical vs model SE, coverage, the probability of p
+    below the published bound and of p in the published bracket (both in the published
+    direction), and the winner's curse, each with its Monte Carlo standard error.
+
+    Odds ratios averaged over replications are geometric means (the exponential of the
+    mean log odds ratio). The exaggeration ratio (type M error) is the mean estimate among
+    the replications that reach the published bound, over the mean truth, on the log scale.
+    A replication whose fit does not converge (a small group in which everyone, or no one,
+    had the outcome: separation) counts as not reproducing a claim, as it would for an
+    analyst, but is left out of the bias, standard errors, coverage and means, and counted.
+    """
+    rows = []
+    hits = _hits(sim)
+    for t in terms():
+        if not t.claim_id:
+            continue
+        s = sim[sim["term"] == t.name].sort_values("replication")
+        ok = s["converged"].to_numpy()
+        est, se = s["estimate"].to_numpy()[ok], s["se"].to_numpy()[ok]
+        truth = s["truth"].to_numpy()[ok]
+        R = len(est)
+        covered = (est - Z95 * se <= truth) & (truth <= est + Z95 * se)
+        below, in_bracket = hits[t.name]
+        p_below, p_below_mcse = _share(below)
         p_bracket, p_bracket_mcse = _share(in_bracket)
-        emp_se = est.std(ddof=1) if R > 1 else np.nan
+        coverage, coverage_mcse = _share(covered)
+        emp_se = float((est - truth).std(ddof=1)) if R > 1 else np.nan
+        selected = est[below[ok]]
+        k = len(selected)
+        sel_mean = float(selected.mean()) if k else np.nan
+        sel_mcse = float(selected.std(ddof=1) / np.sqrt(k)) if k > 1 else np.nan
         rows.append(
             {
                 "term": t.name,
+                "label": t.label,
                 "claim": t.claim_id,
-                "true_or": float(np.exp(truth)),
-                "mean_or": float(np.exp(est.mean())),
-                "bias": float(est.mean() - truth),
+                "true_or": float(np.exp(truth.mean())),
+                "geo_mean_or": float(np.exp(est.mean())),
+                "bias": float((est - truth).mean()),
                 "bias_mcse": float(emp_se / np.sqrt(R)),
-                "empirical_se": float(emp_se),
+                "empirical_se": emp_se,
                 "model_se": float(se.mean()),
-                "coverage": float(covered.mean()),
-                "coverage_mcse": float(np.sqrt(covered.mean() * (1 - covered.mean()) / R)),
-                "p_bound": c.p_bound,
+                "coverage": coverage,
+                "coverage_mcse": coverage_mcse,
+                "p_bound": claims()[t.claim_id].p_bound,
                 "p_below": p_below,
                 "p_below_mcse": p_below_mcse,
                 "p_bracket": p_bracket,
                 "p_bracket_mcse": p_bracket_mcse,
-                "mean_or_if_significant": float(np.exp(est[hit].mean())) if hit.any() else np.nan,
+                "geo_mean_or_if_significant": float(np.exp(sel_mean)),
+                "geo_mean_or_if_significant_mcse": float(np.exp(sel_mean) * sel_mcse),
+                "exaggeration": sel_mean / float(truth.mean()),
+                "exaggeration_mcse": sel_mcse / abs(float(truth.mean())),
+                "not_converged": int((~ok).sum()),
             }
         )
     return pd.DataFrame(rows)
 
 
-def claims_log_odds(c: Claim) -> float:
-    """The published log odds ratio of an odds-ratio claim (its direction is the claim's)."""
-    return float(np.log(c.odds_ratio or 1.0))
+def all_claims_reproduce(sim: pd.DataFrame) -> dict[str, float]:
+    """The probability that every published significance claim reproduces in one
+    replication (every p below its bound, every direction as published), and that every
+    p lands in its published bracket, each with its Monte Carlo SE."""
+    hits = _hits(sim)
+    below = np.logical_and.reduce([b for b, _ in hits.values()])
+    in_bracket = np.logical_and.reduce([k for _, k in hits.values()])
+    p_all, p_all_mcse = _share(below)
+    b_all, b_all_mcse = _share(in_bracket)
+    return {
+        "all_below": p_all,
+        "all_below_mcse": p_all_mcse,
+        "all_in_bracket": b_all,
+        "all_in_bracket_mcse": b_all_mcse,
+    }
 
 
-def all_claims_reproduce(sim: pd.DataFrame, design: Design | None = None) -> tuple[float, float]:
-    """Probability (and its Monte Carlo SE) that all published significance claims reproduce
-    in one replication: every p below its bound, every direction as published."""
-    design = design or default_design()
-    ok = None
-    for t in terms():
-        if not t.claim_id:
-            continue
-        s = sim[sim["term"] == t.name].sort_values("replication")
-        hit = (s["p_value"].to_numpy() < (claims()[t.claim_id].p_bound or 0)) & (
-            np.sign(s["estimate"].to_numpy()) == np.sign(design.log_odds[t.name])
+def study(replications: int, seed: int, key: str = "canonical") -> pd.DataFrame:
+    """The simulation rows of one scenario (:mod:`helpers.scenarios`), from the results
+    store when another chapter has already run them."""
+    from .scenarios import scenario
+
+    return store.cached(
+        "simulation",
+        {"replications": replications, "seed": seed, "scenario": key},
+        lambda: simulate(replications, seed, "batched", scenario(key).design),
+    )
+
+
+def scenario_replications(replications: int) -> int:
+    """Replications per scenario other than the canonical one: half as many, at least 100."""
+    return max(100, replications // 2)
+
+
+def scenario_study(replications: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every scenario: per term, its summary (:func:`summarise`); per scenario, the
+    probability that all published claims reproduce together, with Monte Carlo SEs. The
+    canonical scenario uses ``replications``, the others :func:`scenario_replications`, all
+    with the same seed: scenarios that change only the truth then share their covariates
+    and outcome draws with the canonical one (common random numbers), so their differences
+    are measured in pairs (:func:`paired_difference`)."""
+    from .scenarios import scenarios
+
+    per_term, per_scenario = [], []
+    for sc in scenarios():
+        reps = replications if sc.key == "canonical" else scenario_replications(replications)
+        sim = study(reps, seed, sc.key)
+        per_term.append(summarise(sim).assign(scenario=sc.name, key=sc.key))
+        per_scenario.append(
+            {
+                "key": sc.key,
+                "scenario": sc.name,
+                "why": sc.why,
+                "justified": sc.justified,
+                "fits_brackets": sc.fits_brackets,
+                "replications": reps,
+                **all_claims_reproduce(sim),
+            }
         )
-        ok = hit if ok is None else ok & hit
-    assert ok is not None
-    p = float(ok.mean())
-    return p, float(np.sqrt(p * (1 - p) / len(ok)))
+    return pd.concat(per_term, ignore_index=True), pd.DataFrame(per_scenario)
 
 
-def timed(replications: int, seed: int, engine: str) -> float:
-    """Seconds to generate and fit ``replications`` replications with one engine."""
-    started = time.perf_counter()
-    simulate(replications, seed, engine)
-    return time.perf_counter() - started
+def histograms(sim: pd.DataFrame, names: list[str], bins: int = 30) -> pd.DataFrame:
+    """Pre-binned histograms of the estimated odds ratios of converged replications, one
+    per term, with the mean truth (geometric) beside each: for a faceted chart."""
+    parts = []
+    for name in names:
+        s = sim[(sim["term"] == name) & sim["converged"]]
+        counts, edges = np.histogram(np.exp(s["estimate"].to_numpy()), bins=bins)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "term": name,
+                    "label": term_label(name),
+                    "bin_start": edges[:-1],
+                    "bin_end": edges[1:],
+                    "replications": counts,
+                    "true_or": float(np.exp(s["truth"].mean())),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def paired_difference(a: pd.DataFrame, b: pd.DataFrame, term: str) -> tuple[float, float]:
+    """The difference in the probability of p below the published bound for one term
+    between two simulations run with the same seed (``b`` minus ``a``), over the
+    replications both have, with its paired Monte Carlo SE."""
+    shared = min(a["replication"].max(), b["replication"].max()) + 1
+    hit_a = _hits(a[a["replication"] < shared])[term][0].astype(float)
+    hit_b = _hits(b[b["replication"] < shared])[term][0].astype(float)
+    diff = hit_b - hit_a
+    return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(len(diff)))

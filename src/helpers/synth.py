@@ -19,6 +19,8 @@ import pandas as pd
 from .assumptions import value as assumed
 from .audit import item_denominators
 from .codebook import field, fields, survey_year
+from .population import role_table, roles, settings
+from .precision import canonical_design
 from .registry import claims, country_sizes
 from .spec import OUTCOME, linear_predictor
 
@@ -113,23 +115,31 @@ def _truncated_normal(
 
 
 def _covariates(rng: np.random.Generator, countries: np.ndarray) -> dict[str, np.ndarray]:
-    age_spec = assumed("age")
-    grad_spec = assumed("age_at_graduation")
+    """Ages, graduation years, settings and roles, drawn from the canonical design: settings
+    by country, roles by country and setting (helpers.population.role_table)."""
+    design = canonical_design()
+    age_spec = design.age
+    grad_spec = design.age_at_graduation
     n = len(countries)
     age = np.zeros(n, dtype=int)
     setting = np.empty(n, dtype=object)
     role = np.empty(n, dtype=object)
-    for country in country_sizes():
+    table = role_table(design)
+    for i, country in enumerate(design.country_counts):
         mask = countries == country
         m = int(mask.sum())
         spec = age_spec[country]
         age[mask] = np.rint(
             _truncated_normal(rng, spec["mean"], spec["sd"], age_spec["min"], age_spec["max"], m)
         ).astype(int)
-        shares = assumed("setting_shares")[country]
-        setting[mask] = rng.choice(list(shares), size=m, p=list(shares.values()))
-        shares = assumed("role_shares")[country]
-        role[mask] = rng.choice(list(shares), size=m, p=list(shares.values()))
+        shares = design.setting_shares[country]
+        drawn = rng.choice(settings(), size=m, p=[shares[s] for s in settings()])
+        setting[mask] = drawn
+        chosen = np.empty(m, dtype=object)
+        for j, s in enumerate(settings()):
+            here = drawn == s
+            chosen[here] = rng.choice(roles(), size=int(here.sum()), p=table[i, j])
+        role[mask] = chosen
     at_grad = grad_spec["min"] + rng.gamma(grad_spec["gamma_shape"], grad_spec["gamma_scale"], n)
     too_late = at_grad > age
     while too_late.any():

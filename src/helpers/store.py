@@ -1,0 +1,60 @@
+"""One results store: what one chapter computes, another reads instead of computing again.
+
+A result is kept under ``_build/store/`` by name, keyed by its parameters and by a
+fingerprint of everything it is computed from (the helpers' code and the data files), so a
+change to either computes it afresh. Run alone (in JupyterLab or Binder), a chapter computes
+what is missing and stores it. Writes are atomic. ``SWICT_STORE=off`` turns the store off
+(the perturbed-environment test does, so that every number is recomputed there).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .paths import build_dir, project_root
+
+T = TypeVar("T")
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of the helpers' source and the data files (names and contents)."""
+    root = project_root()
+    digest = hashlib.sha256()
+    files = sorted((root / "src" / "helpers").rglob("*.py")) + sorted(
+        p for p in (root / "data").rglob("*") if p.is_file()
+    )
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def path_for(name: str, params: dict[str, Any]) -> Path:
+    """Where a result with these parameters is kept."""
+    key = json.dumps({"params": params, "code": code_fingerprint()}, sort_keys=True, default=str)
+    return build_dir() / "store" / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.pkl"
+
+
+def cached(name: str, params: dict[str, Any], compute: Callable[[], T]) -> T:
+    """The stored result for ``name`` and ``params``, computed and stored if missing."""
+    if os.environ.get("SWICT_STORE") == "off":
+        return compute()
+    path = path_for(name, params)
+    if path.is_file():
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    value = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    Path(handle.name).replace(path)
+    return value

@@ -1,0 +1,144 @@
+"""The precision a design can expect, the ranges the published brackets allow, and the
+calibrated design: worked examples, and agreement with the simulation engine."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from helpers import audit, population, precision, scenarios, simulation
+
+
+def test_brackets_come_from_the_abstracts_own_ladder() -> None:
+    assert audit.abstract_ladder() == (0.05, 0.005, 0.001)
+    assert audit.bracket(0.05) == (0.005, 0.05)
+    assert audit.bracket(0.005) == (0.001, 0.005)
+    assert audit.bracket(0.05, audit.FINER_LADDER) == (0.01, 0.05)
+    with pytest.raises(ValueError, match="not a threshold"):
+        audit.bracket(0.02)
+
+
+def test_se_range_of_psychotherapy_by_hand() -> None:
+    """OR 1.37 prints for 1.365 to 1.375; .005 <= p < .05 means 1.96 < z <= 2.807."""
+    row = audit.precision_ranges().set_index("id").loc["or_psychotherapy"]
+    z05, z005 = stats.norm.isf(0.025), stats.norm.isf(0.0025)
+    assert row["se_low"] == pytest.approx(math.log(1.365) / z005)
+    assert row["se_high"] == pytest.approx(math.log(1.375) / z05)
+    finer = audit.precision_ranges(audit.FINER_LADDER).set_index("id").loc["or_psychotherapy"]
+    assert finer["se_low"] == pytest.approx(math.log(1.365) / stats.norm.isf(0.005))
+    # p < .001 has no lower end for the SE
+    assert audit.precision_ranges().set_index("id").loc["or_usa", "se_low"] == 0
+
+
+def test_shared_denominator_families() -> None:
+    families = {f.claims: (f.lo, f.hi) for f in audit.denominator_families()}
+    assert families[("outside_hours", "initiated_both", "plan_continue")] == (3202, 3217)
+    whole = ("no_talk", "searched", "search_inappropriate", "search_appropriate", "no_policy")
+    assert families[whole] == (4011, 4011)
+
+
+def test_shared_base_for_the_generator() -> None:
+    answered = audit.item_denominators()
+    assert answered[("outside_hours", "")] == 3217
+    assert answered[("plan_continue", "")] == 3217
+    assert answered[("workplace_policy", "")] == 4011
+    # the two search answers count 4,053 people: more than the shared base of 4,011
+    assert answered[("search_appropriate", "")] == 4053
+
+
+def test_explanations_of_the_search_conflict() -> None:
+    found = {
+        e.name: e.needs
+        for e in audit.conflict_explanations("search_inappropriate", "search_appropriate")
+    }
+    assert "42 people" in found["answers not mutually exclusive"]
+    assert "66.49 → 66.5 → 67" in found["rounded twice"]
+    assert set(found) >= {"different bases", "a misprint"}
+
+
+def test_role_table_keeps_the_fixed_mix_and_the_overall_shares() -> None:
+    design = precision.canonical_design()
+    table = population.role_table(design)
+    sets, roles = population.settings(), population.roles()
+    pp = sets.index("private_practice")
+    for i, country in enumerate(design.country_counts):
+        assert table[i, pp, roles.index("psychotherapy")] == pytest.approx(0.9)
+        overall = np.array([design.setting_shares[country][s] for s in sets]) @ table[i]
+        expected = [design.role_shares[country][r] for r in roles]
+        np.testing.assert_allclose(overall, expected, atol=1e-12)
+
+
+def test_expected_se_agrees_with_the_simulation() -> None:
+    """The expected SE is asymptotic: the fits' own SEs average within 2% of it for the
+    large groups and within 10% for the smallest (a few dozen respondents, whose number
+    varies between surveys); for the large groups the spread of 1,000 estimates agrees within
+    Monte Carlo error."""
+    design = precision.canonical_design()
+    summary = simulation.summarise(simulation.study(1000, 2017)).set_index("term")
+    expected = precision.expected_se(design)[summary.index]
+    z = precision.expected(design).set_index("term")["z"][summary.index]
+    ratio = (summary["model_se"] / expected - 1).abs()
+    assert (ratio[z > 4] < 0.02).all() and (ratio < 0.1).all(), ratio
+    # the SD of 1,000 estimates has a relative Monte Carlo SE of about 2.2%; in the small
+    # groups the finite-sample spread of the MLE exceeds the asymptotic one
+    spread = (summary["empirical_se"] / expected - 1).abs()
+    assert (spread[z > 4] < 0.1).all(), spread
+
+
+@pytest.mark.parametrize(
+    "term", ["role[psychotherapy]", "setting[community_healthcare]", "graduation_year"]
+)
+def test_probability_below_the_bound_agrees_with_the_simulation(term: str) -> None:
+    design = precision.canonical_design()
+    summary = simulation.summarise(simulation.study(1000, 2017)).set_index("term")
+    predicted = precision.expected(design).set_index("term").loc[term]
+    row = summary.loc[term]
+    assert abs(predicted["p_below"] - row["p_below"]) < 4 * row["p_below_mcse"] + 0.01
+    assert abs(predicted["p_bracket"] - row["p_bracket"]) < 4 * row["p_bracket_mcse"] + 0.01
+
+
+def test_canonical_design_puts_every_expected_p_in_its_published_bracket() -> None:
+    design = precision.canonical_design()
+    table = precision.expected(design)
+    assert table["in_bracket"].all(), table[["term", "expected_p", "p_low", "p_high"]]
+    # through the simulation: the median z of each calibrated term lies in its bracket
+    sim = simulation.study(1000, 2017)
+    for name in precision.calibrated_terms():
+        z = np.median(
+            np.abs(sim.loc[sim["term"] == name, "estimate"] / sim.loc[sim["term"] == name, "se"])
+        )
+        lower, upper = precision.published_bracket(name)
+        assert audit.z_for(upper) < z <= audit.z_for(lower), name
+
+
+def test_calibration_is_a_function_of_the_design() -> None:
+    cal = precision.calibration()
+    assert cal.table["reached"].all()
+    for row in cal.table.itertuples():
+        assert row.allowed_low <= row.calibrated_share <= row.allowed_high
+        assert row.calibrated_share < row.prior_share  # the priors were too large
+    # the priors contradict the brackets: the calibration is not a no-op
+    prior = precision.expected(population.prior_design())
+    assert not prior["in_bracket"].all()
+
+
+def test_justified_scenarios_fit_the_brackets_or_change_only_the_truth() -> None:
+    found = {sc.key: sc for sc in scenarios.scenarios()}
+    assert found["canonical"].justified and found["canonical"].fits_brackets
+    assert not found["prior"].justified
+    assert found["rounding"].justified and found["shrunk"].justified
+    for sc in found.values():
+        assert sc.justified == (sc.truth_only or sc.fits_brackets)
+
+
+def test_exaggeration_ratio_agrees_with_the_simulation() -> None:
+    design = precision.canonical_design()
+    summary = simulation.summarise(simulation.study(1000, 2017)).set_index("term")
+    z = precision.expected(design).set_index("term")["z"]
+    for term in ("role[psychotherapy]", "setting[community_healthcare]"):
+        predicted = precision.exaggeration(z[term], 0.05)
+        row = summary.loc[term]
+        assert abs(predicted - row["exaggeration"]) < 4 * row["exaggeration_mcse"] + 0.02
