@@ -131,6 +131,10 @@ def test_results_chapters_glue_their_numbers(site: Path) -> None:
     assert "Published odds ratios (orange diamonds)" in (
         site / "notebooks" / "03_regression.html"
     ).read_text(encoding="utf-8")
+    # built from synthetic respondents, and saying so
+    assert re.search(r"McFadden’s pseudo R² on synthetic respondents \(seed \d+\) is", regression)
+    ledger_page = _text(site / "notebooks" / "06_ledger.html")
+    assert re.search(r"\d+ hold by construction, \d+ are findings about these data", ledger_page)
     simulation = _text(site / "notebooks" / "05_simulation.html")
     assert re.search(
         r"all \d+ published significance claims reproduce in one survey is "
@@ -138,7 +142,7 @@ def test_results_chapters_glue_their_numbers(site: Path) -> None:
         simulation,
     )
     front = _text(site / "book" / "index.html")
-    assert re.search(r"Of the \d+ published claims, \d+ reproduce", front)
+    assert "What holds by construction" in front
 
 
 def test_exercises_show_the_colab_setup_cell(site: Path) -> None:

@@ -152,10 +152,12 @@ def test_ledger_has_a_row_for_every_claim(canonical_frame, canonical_model) -> N
     summary = simulation.summarise(simulation.simulate(100, 1))
     table = ledger.build(canonical_frame, canonical_model, summary)
     assert set(registry.claims()) <= set(table["id"])
-    published = table[table["provenance"] == "published"]
-    assert len(published) == len(registry.claims())
-    assert (published["match"] != "").all()
-    ors = published[published["id"].str.startswith("or_")]
-    assert ors["expected_coverage"].str.endswith("%").all()
-    assert set(table["provenance"]) == {"published", "derived", "assumed"}
+    claims = table[table["id"].isin(list(registry.claims()))]
+    assert len(claims) == len(registry.claims())
+    assert (claims["reported_provenance"] == "published").all()
+    assert (table["verdict"] != "").all() and (table["basis"] != "").all()
+    ors = table[table["claim"].str.startswith("or_")]
+    assert len(ors) == 3 * len(registry.odds_ratio_claims())
+    assert ors["expected"].str.endswith("%").all()
+    assert set(table["reported_provenance"]) == {"published", "derived", "assumed"}
     assert {t.claim_id for t in terms() if t.claim_id} <= set(table["id"])

@@ -159,7 +159,7 @@ def _texts(site: Path) -> Iterator[tuple[Path, str]]:
 
 def test_book_builds_from_an_export_and_names_both_files(qualtrics_site: Path) -> None:
     assert qualtrics_site == ROOT / "_build" / "qualtrics" / "html"
-    for chapter in ("01_data", "02_descriptive", "03_regression", "05_ledger"):
+    for chapter in ("01_data", "02_descriptive", "03_regression", "06_ledger"):
         page = (qualtrics_site / "notebooks" / f"{chapter}.html").read_text(encoding="utf-8")
         assert "class_survey_qualtrics.csv" in page and "class_survey_qualtrics.yaml" in page
         assert "not declared synthetic" in page, chapter

@@ -29,7 +29,7 @@ from traitlets.config import Config
 
 from .dataio import DataFileError
 from .params import ParameterError, check_publication, data_path, needs_import
-from .params import check as check_parameters
+from .params import check_file as check_parameters
 from .paths import build_dir, project_root
 from .vega_render import MIME as VEGA_MIME
 from .vega_render import STATIC_ENV

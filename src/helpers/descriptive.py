@@ -225,3 +225,78 @@ def comparability(survey: Survey) -> str:
             "so they are a point of reference, not a result to reproduce"
         )
     return "".join(parts)
+
+
+EXACT = "exact"
+COUNT_EXACT = "count exact, percent differs"
+DIFFERS = "differs"
+WITHIN_ERROR = "within sampling error"
+OUTSIDE_ERROR = "outside sampling error"
+DESCRIPTIVE = "descriptive only"
+SUPPRESSED = "suppressed to keep respondents private"
+
+
+def proportion_interval(n: int, denominator: int) -> tuple[float, float]:
+    """The 95% Wilson score interval of ``n / denominator``, in percent (Wilson, 1927)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = proportion_confint(n, denominator, alpha=0.05, method="wilson")
+    return 100 * float(lo), 100 * float(hi)
+
+
+def published_range(c: Claim) -> tuple[float, float]:
+    """The percentages a printed percent stands for: ``64`` is anything from 63.5 to 64.5."""
+    assert c.percent is not None
+    half = 0.5 * 10.0**-c.decimals
+    return c.percent - half, c.percent + half
+
+
+def verdict(row: pd.Series | dict[str, object], c: Claim, data_kind: str) -> str:
+    """The verdict on one replicated count or percent claim (a row of :func:`replicate`),
+    by the rule of the data's kind:
+
+    * ``synthetic`` and ``study``: counts should match exactly (``replicate``'s match);
+    * ``new_sample``: a percentage reproduces when the 95% Wilson interval of the
+      replicated proportion reaches the published percentage (as printed, so anything
+      that rounds to it); a new sample's size is descriptive only;
+    * ``other_population``: every comparison is descriptive only.
+
+    A figure suppressed to keep respondents private (:mod:`helpers.privacy`) is not judged.
+    """
+    match = str(row["match"])
+    if match == NOT_APPLICABLE:
+        return match
+    if pd.isna(row["n"]):
+        return SUPPRESSED
+    if data_kind in ("synthetic", "study"):
+        return match
+    if data_kind == "other_population" or c.kind != "percent":
+        return DESCRIPTIVE
+    lo, hi = proportion_interval(int(row["n"]), int(row["denominator"]))
+    low, high = published_range(c)
+    return WITHIN_ERROR if lo <= high and hi >= low else OUTSIDE_ERROR
+
+
+def judge_all(frame: pd.DataFrame, data_kind: str) -> pd.DataFrame:
+    """Every sample-size and percent claim replicated (:func:`replicate_all`), with its
+    verdict under the rule of ``data_kind``, the 95% Wilson interval of each replicated
+    percentage, and its difference from the published one in percentage points."""
+    out = replicate_all(frame)
+    reg = claims()
+    out["verdict"] = [verdict(r, reg[r["id"]], data_kind) for _, r in out.iterrows()]
+    lows, highs, points = [], [], []
+    for r in out.itertuples():
+        c = reg[r.id]
+        if c.kind != "percent" or pd.isna(r.n) or not r.denominator:
+            lows.append(None)
+            highs.append(None)
+            points.append(None)
+            continue
+        lo, hi = proportion_interval(int(r.n), int(r.denominator))
+        lows.append(lo)
+        highs.append(hi)
+        points.append(100 * int(r.n) / int(r.denominator) - (c.percent or 0.0))
+    out["ci_low"] = pd.array(lows, dtype="Float64")
+    out["ci_high"] = pd.array(highs, dtype="Float64")
+    out["difference_points"] = pd.array(points, dtype="Float64")
+    return out

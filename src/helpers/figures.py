@@ -292,8 +292,20 @@ def reported_vs_replicated(
     return _describe(chart, description)
 
 
-def forest(frame: pd.DataFrame, *, description: str) -> alt.LayerChart:
-    """Forest plot on a log scale: replicated OR with 95% CI, and the published OR."""
+FOREST_TITLE = (
+    "Published odds ratios (orange diamonds) and replicated ones with 95% Wald CIs (blue)"
+)
+
+
+def sourced(title: str, source: str) -> alt.TitleParams:
+    """A chart title with a subtitle naming the respondents the chart was computed from
+    ("synthetic respondents (seed 2017)"): anything built from synthetic respondents says so."""
+    return alt.TitleParams(text=title, subtitle=f"Computed from {source}")
+
+
+def forest(frame: pd.DataFrame, *, description: str, source: str = "") -> alt.LayerChart:
+    """Forest plot on a log scale: replicated OR with 95% Wald CI, and the published OR;
+    with ``source``, a subtitle names the respondents (:func:`sourced`)."""
     data = frame.dropna(subset=["odds_ratio"])
     order = list(data["term"])
     tooltip = [
@@ -325,7 +337,7 @@ def forest(frame: pd.DataFrame, *, description: str) -> alt.LayerChart:
         .encode(x=alt.X("x:Q", scale=scale))
     )
     chart = (one + ci + replicated + published).properties(
-        title="Published odds ratios (orange diamonds) and replicated ones with 95% CIs (blue)",
+        title=sourced(FOREST_TITLE, source) if source else FOREST_TITLE,
         width=WIDTH - 120,
     )
     return _describe(chart, description)

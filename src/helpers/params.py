@@ -59,6 +59,23 @@ def _data_file(value: Any) -> None:
         )
 
 
+DATA_KINDS: dict[str, str] = {
+    "synthetic": "the book's own synthetic respondents, made by its generator",
+    "study": "the study's own respondents",
+    "new_sample": "a new sample of the study's population",
+    "other_population": "respondents from a different population, such as a class",
+}
+"""What a respondent file can be (parameter ``data_kind``); the verdict rule depends on it."""
+
+
+def _data_kind(value: Any) -> None:
+    if value is not None and value not in DATA_KINDS:
+        raise ParameterError(
+            f"parameter 'data_kind' must be one of {', '.join(DATA_KINDS)}, or null for the "
+            f"synthetic respondents; got {value!r}"
+        )
+
+
 def _crosswalk(value: Any) -> None:
     if not isinstance(value, str) or not value:
         raise ParameterError(
@@ -80,6 +97,7 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "replications": _replications,
     "crosswalk": _crosswalk,
     "publish": _publish,
+    "data_kind": _data_kind,
 }
 # Parameters of the build itself, which no chapter declares: the build imports the export
 # named by data_file with its crosswalk, and the publish workflow reads publish.
@@ -147,6 +165,35 @@ def check_publication(params: dict[str, Any]) -> None:
             "it may be published only if its parameter file says 'publish: true' (and you "
             "may publish what the book shows of these respondents)"
         )
+
+
+def data_kind(data_file: str, kind: str | None) -> str:
+    """What the data are (a key of :data:`DATA_KINDS`): ``synthetic`` when no data file is
+    given; a data file must say what it holds, since the verdicts depend on it."""
+    _data_kind(kind)
+    if kind is None and not data_file:
+        return "synthetic"
+    if kind is None:
+        raise ParameterError(
+            f"parameter 'data_kind': the data file {data_file} needs its kind declared, since "
+            "what a match can show depends on it: study (the study's own respondents: counts "
+            "should match exactly), new_sample (a new sample of the same population: "
+            "percentages judged by their sampling error) or other_population (a different "
+            "population, such as a class: comparisons are descriptive only)"
+        )
+    if kind != "synthetic" and not data_file:
+        raise ParameterError(
+            f"parameter 'data_kind' is {kind!r}, but no data_file is given: without one the "
+            "book uses its synthetic respondents (data_kind: null or synthetic)"
+        )
+    return kind
+
+
+def check_file(params: dict[str, Any]) -> None:
+    """Check a whole parameter file: every name and value (:func:`check`), and that
+    ``data_kind`` fits ``data_file``."""
+    check(params)
+    data_kind(params.get("data_file") or "", params.get("data_kind"))
 
 
 def describe(params: dict[str, Any]) -> str:

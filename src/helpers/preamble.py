@@ -125,3 +125,36 @@ def resolve_replications(replications: int) -> int:
     """Check the number of simulated surveys."""
     params.check({"replications": replications})
     return replications
+
+
+def resolve_data_kind(data_file: str, data_kind: str | None) -> str:
+    """What the data are (``synthetic``, ``study``, ``new_sample``, ``other_population``):
+    synthetic without a data file; a data file must declare its kind."""
+    return params.data_kind(data_file, data_kind)
+
+
+_SHORT_KINDS = {
+    "study": "the study's own respondents",
+    "new_sample": "a new sample of the study's population",
+    "other_population": "a different population",
+}
+
+
+def data_source(seed: int | None, data_file: str, data_kind: str) -> str:
+    """A short phrase naming the respondents a result was computed from, for chart titles,
+    table captions and the ledger: "synthetic respondents (seed 2017)", "class_survey.csv
+    (a different population)"."""
+    if data_kind == "synthetic":
+        where = (
+            f"file {params.data_path(data_file).name}"
+            if data_file
+            else f"seed {resolve_seed(seed)}"
+        )
+        return f"synthetic respondents ({where})"
+    return f"{params.data_path(data_file).name} ({_SHORT_KINDS[data_kind]})"
+
+
+def count_phrase(n: int, one: str, many: str) -> str:
+    """A count with words that agree with it: ``count_phrase(1, "does not", "do not")`` is
+    "1 does not", with 2 it is "2 do not"."""
+    return f"{n:,} {one if n == 1 else many}"
