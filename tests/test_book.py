@@ -137,7 +137,7 @@ def test_results_chapters_glue_their_numbers(site: Path) -> None:
     assert re.search(r"\d+ hold by construction, \d+ are findings about these data", ledger_page)
     simulation = _text(site / "notebooks" / "05_simulation.html")
     assert re.search(
-        r"all \d+ published significance claims reproduce in one survey is "
+        r"every published significance claim reproduces in one survey is "
         r"[\d.]+% \(Monte Carlo SE [\d.]+%\)",
         simulation,
     )
