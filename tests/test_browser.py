@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import shutil
+from pathlib import Path
 
+import nbformat
 import pytest
+import sphinx_thebe
+from nbclient import NotebookClient
 
-from conftest import REPOSITORY, ROOT, book_pages, jupyter, needs_browser, visit, wait_for_charts
+from conftest import REPOSITORY, ROOT, book_pages, needs_browser, visit, wait_for_charts
 from helpers import registry
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
@@ -111,53 +114,78 @@ def test_exercises_colab_setup_names_the_repository(browser, server: str) -> Non
         context.close()
 
 
-def test_live_code_runs_a_chapter_with_thebe(
-    browser, server: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    """Thebe, served by the site itself, turns a chapter's cells into live code: launched
-    from the page's launch menu against a Jupyter server on localhost (Binder's place; it
-    is not reachable here), "run all" runs every cell, the hidden plumbing first."""
-    home = tmp_path_factory.mktemp("thebe")
-    shutil.copytree(ROOT / "notebooks", home / "notebooks")
-    token = "live-code"
-    with jupyter("server", home, home, token, f"--ServerApp.allow_origin={server}") as kernels:
-        context, page, errors, foreign = visit(
-            browser, f"{server}/notebooks/03_regression.html", server
+# Thebe as sphinx-thebe pins it is not in the npm registry the tests can reach, so the
+# request for it is answered with this stand-in, which records the call sphinx-thebe makes.
+THEBE_STAND_IN = "window.thebelab = {on() {}, bootstrap() { window.thebeBootstrapped = true; }};"
+
+
+def _launch_live_code(page) -> str:
+    """Launch Thebe from the page's launch menu, the request for Thebe answered with the
+    stand-in; return the address sphinx-thebe loaded it from."""
+    url = page.evaluate("() => THEBE_JS_URL")
+    page.route(
+        url, lambda route: route.fulfill(body=THEBE_STAND_IN, content_type="text/javascript")
+    )
+    page.click(".dropdown-launch-buttons > button")
+    page.click("button.btn-launch-thebe")
+    page.wait_for_function("() => window.thebeBootstrapped === true", timeout=20_000)
+    return url
+
+
+def test_live_code_loads_nothing_from_other_servers_until_launched(browser, server: str) -> None:
+    """A chapter of the published book offers live code yet loads nothing from another
+    server; launching it loads Thebe, the version sphinx-thebe pins, and only that."""
+    context, page, errors, foreign = visit(
+        browser, f"{server}/notebooks/03_regression.html", server
+    )
+    try:
+        wait_for_charts(page)
+        page.keyboard.press("End")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("button.btn-launch-thebe").count() == 1
+        assert page.evaluate("() => typeof thebelab") == "undefined"
+        assert not foreign, foreign
+        url = _launch_live_code(page)
+        assert f"/thebe@{sphinx_thebe.THEBE_VERSION}/" in url
+        assert foreign == [url]
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_live_code_runs_every_cell_of_a_chapter(browser, server: str, tmp_path: Path) -> None:
+    """Launched, live code asks Binder for the book's repository and branch and a Python
+    kernel in the notebooks folder, and hands Thebe the chapter's cells, the hidden plumbing
+    included and nothing but code; run in that order in a kernel started in a copy of the
+    notebooks folder, as Binder would, every cell runs without an error."""
+    context, page, errors, _ = visit(browser, f"{server}/notebooks/03_regression.html", server)
+    try:
+        _launch_live_code(page)
+        config = page.evaluate(
+            """() => Function("return (" + document.querySelector(
+                'script[type="text/x-thebe-config"]').textContent + ")")()"""
         )
-        try:
-            page.evaluate(
-                "options => { window.bookThebeOptions = options; }",
-                {
-                    "useBinder": False,
-                    "serverSettings": {
-                        "baseUrl": kernels,
-                        "wsUrl": kernels.replace("http", "ws", 1),
-                        "token": token,
-                    },
-                },
-            )
-            page.click(".dropdown-launch-buttons > button")
-            page.click("button.btn-launch-thebe")
-            page.wait_for_function("() => window.thebe && window.thebe.session", timeout=90_000)
-            cell = page.locator("div.cell.tag_hide-input").last
-            cell.locator("summary").first.click()
-            cell.locator(".thebe-runall-button").click()
-            page.wait_for_function(
-                """() => window.thebe.notebook.cells.every(c => c.executionCount)
-                    || Array.from(document.querySelectorAll(".thebe-cell .jp-OutputArea-output"))
-                        .some(o => /Traceback|\\w+Error\\b/.test(o.innerText))""",
-                timeout=180_000,
-            )
-            outputs = page.locator(".thebe-cell .jp-OutputArea-output").all_inner_texts()
-            failed = [o for o in outputs if "Traceback" in o or re.search(r"\w+Error\b", o)]
-            assert not failed, failed[:1]
-            assert page.evaluate("() => window.thebe.notebook.cells.every(c => c.executionCount)")
-            cells = page.evaluate("() => window.thebe.notebook.cells.length")
-            hidden = page.locator("div.cell.tag_plumbing").count()
-            assert cells > hidden > 0  # the plumbing cells ran too
-            assert any(o.strip() for o in outputs)
-            assert not errors, errors
-            # Thebe came from the site; the only other server contacted is the kernel's
-            assert not [u for u in foreign if not u.startswith(kernels)], foreign
-        finally:
-            context.close()
+        sources = page.evaluate(
+            "() => Array.from(document.querySelectorAll('[data-executable]'), e => e.textContent)"
+        )
+        inputs = page.locator("div.cell_input").count()
+        taken = page.locator("div.cell_input [data-executable]").count()
+        plumbing = page.locator("div.cell.tag_plumbing [data-executable]").count()
+        hidden = page.locator("div.cell.tag_plumbing").count()
+        assert not errors, errors
+    finally:
+        context.close()
+    assert config["requestKernel"] is True
+    assert config["binderOptions"] == {"repo": REPOSITORY.split("github.com/")[1], "ref": "main"}
+    assert config["kernelOptions"] == {"name": "python3", "path": "./notebooks"}
+    assert len(sources) == taken == inputs  # every code cell, and only code
+    assert plumbing == hidden > 0  # the hidden plumbing cells are live too
+    work = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", work)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    client = NotebookClient(
+        notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(work)}}
+    )
+    client.execute()
+    assert all(cell.execution_count for cell in notebook.cells)
+    assert any(cell.outputs for cell in notebook.cells)

@@ -160,8 +160,8 @@ def repository_url() -> str:
 def _add_repository(config_path: Path) -> None:
     """With a known repository, give the site its repository and launch buttons (Binder
     from environment.yml, and Colab: links only, nothing is loaded from them), Thebe live
-    code (Binder kernels; Thebe itself served from the site), and write its address into
-    the Colab set-up cell the exercises show."""
+    code (sphinx-thebe loads Thebe from its CDN only when the reader launches it, for a
+    Binder kernel), and write its address into the Colab set-up cell the exercises show."""
     url = repository_url()
     if not url:
         return
@@ -180,9 +180,6 @@ def _add_repository(config_path: Path) -> None:
         "colab_url": "https://colab.research.google.com",
         "thebe": True,
     }
-    sphinx = config["sphinx"]["config"]
-    sphinx["html_css_files"].append("vendor/thebe/thebe.css")
-    sphinx["html_js_files"].append("thebe-options.js")
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
 

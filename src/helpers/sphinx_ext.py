@@ -4,8 +4,6 @@
   error in the browser console.
 * Inline scripts added twice (sphinx-thebe's configuration) are written once, so the page
   does not fail with "Identifier ... has already been declared".
-* Thebe (live code) is loaded from the site's own copy in ``_static/vendor/thebe`` instead
-  of unpkg.com, so activating it loads nothing from a third-party server.
 * The single-page build (for the PDF) gets the node visitors extensions register for HTML.
 * Two accessibility fixes in the page body (found by axe-core): MyST-NB's "Show code cell
   source" toggles lose the aria-label "Toggle hidden content" that hid their visible text
@@ -16,28 +14,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sphinx.application import Sphinx
 
-THEBE_CDN = re.compile(r'"https://unpkg\.com/thebe@[^"]+"')
 HIDDEN_CONTENT_LABEL = '<summary aria-label="Toggle hidden content">'
 CITATION_ROLE = 'role="doc-biblioentry"'
-THEBE_VENDORED = 'document.documentElement.dataset.content_root + "_static/vendor/thebe/index.js"'
-
-
-def _vendored_thebe(script: Any) -> Any:
-    """sphinx-thebe's configuration script, pointing at the vendored Thebe."""
-    attributes = getattr(script, "attributes", {}) or {}
-    body = attributes.get("body") or ""
-    if not THEBE_CDN.search(body):
-        return script
-    return type(script)(
-        script.filename,
-        priority=script.priority,
-        **{**attributes, "body": THEBE_CDN.sub(THEBE_VENDORED, body)},
-    )
 
 
 def accessible_body(body: str) -> str:
@@ -54,7 +36,7 @@ def _page_context(
         key = (str(getattr(script, "filename", script) or ""), attributes.get("body"))
         if key not in seen:
             seen.add(key)
-            unique.append(_vendored_thebe(script))
+            unique.append(script)
     context["script_files"] = unique
     if "body" in context:
         context["body"] = accessible_body(context["body"])
