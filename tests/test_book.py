@@ -61,8 +61,11 @@ def test_data_chapter_states_the_audit_and_charts(site: Path) -> None:
     text = _text(page)
     summary = audit.summary()
     assert f"Of the {len(registry.claims())} claims, {summary[audit.CONSISTENT]} are" in text
-    assert f"{summary[audit.ANOMALY]} cannot be made consistent" in text
-    assert "search_appropriate" in text
+    assert f"{summary[audit.ANOMALY]} cannot both hold if they are read as exclusive" in text
+    assert "search_inappropriate, search_appropriate" in text
+    # the explanations that fit, none presumed
+    for explanation in audit.conflict_explanations("search_inappropriate", "search_appropriate"):
+        assert explanation.name in text
     assert len(re.findall(r'class="vega-chart"', page.read_text(encoding="utf-8"))) >= 2
     assert "Text description" in text
     assert "synthetic respondents generated with seed" in text
