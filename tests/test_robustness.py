@@ -263,6 +263,9 @@ def test_diagnostics_show_a_poorly_calibrated_file(tmp_path: Path, canonical_fra
 
 def test_separation_is_reported_and_the_group_set_aside(tmp_path: Path) -> None:
     frame = _class_survey()
+    # a community-organisation group large enough to estimate (30 who answered), all "yes"
+    answered = frame["outside_hours"].isin(["yes", "no"]) & frame["role"].notna()
+    frame.loc[frame.index[answered][:30], "role"] = "community_organization"
     community = frame["role"].eq("community_organization").fillna(False)
     frame.loc[community & frame["outside_hours"].notna(), "outside_hours"] = "yes"
     data = robustness.prepare(dataio.read_respondents(_write(frame, tmp_path / "sep.csv")), 1)

@@ -33,10 +33,12 @@ def test_every_published_count_is_exact(frame: pd.DataFrame) -> None:
 
 
 def test_printed_percents_match_except_the_audited_anomaly(frame: pd.DataFrame) -> None:
+    """Only a percentage of the audit's conflicting pair can differ, and one must: no base
+    prints both as published."""
     table = descriptive.replicate_all(frame)
     anomalies = {f.id for f in audit.findings() if f.status == audit.ANOMALY}
     differs = set(table.loc[~table["match"].isin(["exact", descriptive.NOT_APPLICABLE]), "id"])
-    assert differs == anomalies
+    assert differs and differs <= anomalies
 
 
 def test_denominators_are_the_audits(frame: pd.DataFrame) -> None:

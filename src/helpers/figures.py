@@ -694,9 +694,9 @@ def calibration(frame: pd.DataFrame, *, title: str, description: str) -> alt.Lay
 
 
 def functional_form(frame: pd.DataFrame, *, title: str, description: str) -> alt.FacetChart:
-    """Per continuous covariate: its spline curve on the log-odds scale (with a 95% band)
-    against the straight line of the linear term (orange, dashed), both relative to the
-    median."""
+    """Per continuous covariate: its spline curve on the log-odds scale (with its 95% band
+    drawn as two dotted lines, which keep their contrast in either colour mode) against the
+    straight line of the linear term (orange, dashed), both relative to the median."""
     tooltip = [
         alt.Tooltip("label:N", title="covariate"),
         alt.Tooltip("value:Q", title="value", format=".0f"),
@@ -710,10 +710,10 @@ def functional_form(frame: pd.DataFrame, *, title: str, description: str) -> alt
         axis=alt.Axis(format="d"),
     )
     base = alt.Chart().encode(x=x, tooltip=tooltip)
+    band = base.mark_line(color=OKABE_ITO[0], strokeDash=[2, 3], strokeWidth=1.5)
     layers = alt.layer(
-        base.mark_area(opacity=0.25, color=OKABE_ITO[0]).encode(
-            y=alt.Y("low:Q", title="Log odds against the median"), y2="high:Q"
-        ),
+        band.encode(y=alt.Y("low:Q", title="Log odds against the median")),
+        band.encode(y="high:Q"),
         base.mark_line(color=OKABE_ITO[0], strokeWidth=2).encode(y="spline:Q"),
         base.mark_line(color=OKABE_ITO[1], strokeDash=[6, 3], strokeWidth=2).encode(y="linear:Q"),
         data=frame,
