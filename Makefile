@@ -52,7 +52,7 @@ lock:
 	rm -rf _build/lockenv && $(PYTHON) -m venv _build/lockenv
 	_build/lockenv/bin/python -m pip install --quiet --upgrade pip
 	grep -v '^#' requirements.lock > _build/lock-constraints.txt
-	_build/lockenv/bin/python -m pip install --quiet '.[test]' \
+	_build/lockenv/bin/python -m pip install --quiet '.[book,test]' \
 		$(if $(UPGRADE),,-c _build/lock-constraints.txt)
 	{ echo "# Exact versions of the whole environment (Python 3.11). Generated from pyproject.toml by 'make lock'; do not edit."; \
 	  _build/lockenv/bin/python -m pip freeze --all --exclude socialwork-ict-replication | grep -v '^pip=='; } > requirements.lock
