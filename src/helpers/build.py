@@ -27,6 +27,7 @@ import papermill
 import yaml
 from traitlets.config import Config
 
+from . import downloads
 from .params import ParameterError
 from .params import check as check_parameters
 from .paths import build_dir, project_root
@@ -43,6 +44,9 @@ KERNEL = "python3"
 # network, and the kernel has no transport warning to print.
 KERNEL_CONFIG = Config({"KernelManager": {"transport": "ipc"}})
 DOWNLOADS = ("ledger.csv",)
+DATA_DOWNLOADS = "data"
+"""The folder, at the top of the site, of the synthetic data a class can download
+(:mod:`helpers.downloads`); the build writes it under ``book/_generated`` for the pages."""
 
 
 class BuildError(RuntimeError):
@@ -185,7 +189,8 @@ def outputs_table(folder: Path) -> str:
 
 
 def _write_generated(src: Path, timings: dict[str, float], total: float) -> None:
-    """Pages the build writes for itself: runtime of this build, and the outputs map."""
+    """Pages the build writes for itself: runtime of this build, the outputs map, and the
+    data a class can download with the table that links them."""
     folder = src / "book" / "_generated"
     folder.mkdir(parents=True, exist_ok=True)
     rows = "\n".join(f"| {name} | {sec:.1f} s |" for name, sec in timings.items())
@@ -199,6 +204,10 @@ def _write_generated(src: Path, timings: dict[str, float], total: float) -> None
         encoding="utf-8",
     )
     (folder / "outputs.md").write_text(outputs_table(src / "notebooks"), encoding="utf-8")
+    downloads.write(folder / DATA_DOWNLOADS)
+    (folder / "downloads.md").write_text(
+        downloads.page_text(f"_generated/{DATA_DOWNLOADS}"), encoding="utf-8"
+    )
 
 
 def _swap(new: Path, target: Path) -> None:
@@ -303,6 +312,7 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
     if builder != "linkcheck":
         for name in DOWNLOADS:
             shutil.copy2(src / "notebooks" / name, site / name)
+        shutil.copytree(src / "book" / "_generated" / DATA_DOWNLOADS, site / DATA_DOWNLOADS)
     stamp.unlink(missing_ok=True)
     _swap(site, target)
     shutil.rmtree(staging)
