@@ -141,14 +141,15 @@ def test_results_chapters_glue_their_numbers(site: Path) -> None:
     assert re.search(r"Of the \d+ published claims, \d+ reproduce", front)
 
 
-def test_exercises_show_the_colab_setup_cell(site: Path) -> None:
-    html = (site / "book" / "exercises.html").read_text(encoding="utf-8")
-    block = re.search(r'<div class="highlight-ipython[^"]*">.*?</pre>', html, flags=re.S)
-    assert block, "the Colab set-up cell is not a code block"
-    code = re.sub(r"<[^>]+>", "", block.group(0))
-    # built without a known repository: the placeholder the reader is told to replace
-    assert "git clone --depth 1 REPOSITORY_URL /content/book" in code
-    assert "%cd /content/book" in code
+def test_a_book_without_its_repository_promises_no_launch_buttons(site: Path) -> None:
+    """Built without knowing its repository (as here), no page shows a placeholder for its
+    address, and the exercises send readers to JupyterLab, not to launch buttons or a
+    Colab cell the book cannot fill in (the published build: test_browser)."""
+    for page in site.rglob("*.html"):
+        assert "REPOSITORY_URL" not in _text(page), page.relative_to(site)
+    exercises = _text(site / "book" / "exercises.html")
+    assert "make lab" in exercises
+    assert "launch button" not in exercises and "git clone" not in exercises
 
 
 def _committed_tables() -> list[tuple[str, str]]:

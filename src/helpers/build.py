@@ -121,17 +121,40 @@ def repository_url() -> str:
     return ""
 
 
+def colab_setup(url: str) -> list[str]:
+    """The lines of the first cell of a notebook opened in Colab: the book's data and
+    helpers come from its repository, and only what the chapters need is installed (the
+    package without its ``book`` and ``test`` extras)."""
+    return [
+        f"!git clone --depth 1 {url} /content/book",
+        "!pip install --quiet /content/book",
+        "%cd /content/book",
+    ]
+
+
+RUN_EXERCISES = """\
+Each can be done in the browser: open any chapter notebook with the launch button (Binder or
+Colab) at the top of its page, or run `make lab` locally, and add a cell. Binder starts with
+everything installed. Colab starts with the notebook alone, so there first run this cell,
+which fetches the book's data and installs what the chapters need:
+
+```ipython
+{setup}
+```
+"""
+
+
 def _add_repository(config_path: Path) -> None:
     """With a known repository, give the site its repository and launch buttons (Binder
     from environment.yml, and Colab: links only, nothing is loaded from them), Thebe live
-    code (Binder kernels; Thebe itself served from the site), and write its address into
-    the Colab set-up cell the exercises show."""
+    code (Binder kernels; Thebe itself served from the site), and tell readers of the
+    exercises how to use them, with the Colab set-up cell (:func:`colab_setup`)."""
     url = repository_url()
     if not url:
         return
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     substitutions = config["parse"]["myst_substitutions"]
-    substitutions["colab_setup"] = substitutions["colab_setup"].replace("REPOSITORY_URL", url)
+    substitutions["run_exercises"] = RUN_EXERCISES.format(setup="\n".join(colab_setup(url)))
     config["repository"] = {
         "url": url,
         "branch": os.environ.get("BOOK_BRANCH", "main"),
