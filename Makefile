@@ -8,7 +8,7 @@ PARAMS ?= notebooks/params/canonical.yaml
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help book notebooks test serve lab lock bench clean env linkcheck pdf browser
+.PHONY: help book notebooks test serve lab lock bench clean env linkcheck pdf browser student
 
 help:
 	@echo "make book    - set up (first time), execute the notebooks and build _build/html"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench   - print the benchmarks"
 	@echo "make pdf     - the whole book as one PDF (_build/pdf/book.pdf; needs Chromium)"
 	@echo "make browser - install Chromium for the PDF and the browser tests"
+	@echo "make student - the student edition: chapters without solutions, exercise notebooks, a zip (_build/student)"
 
 env: $(STAMP)
 
@@ -63,6 +64,9 @@ linkcheck: $(STAMP)
 
 pdf: $(STAMP)
 	$(BIN)/python -m helpers.pdf
+
+student: $(STAMP)
+	$(BIN)/python -m helpers.student
 
 # Debian's Chromium where apt-get can install it (as root); Playwright's own build elsewhere.
 browser: $(STAMP)
