@@ -97,10 +97,10 @@ def _readout(
 
 
 def denominator_table() -> pd.DataFrame:
-    """For every published percentage and rounding rule: the denominators that print it,
-    the smallest published group that large (in the claim's country), and the item
-    non-response that implies. Rows for the reader's own count (``claim == "own"``) have
-    no numbers: the chart computes them."""
+    """For every published percentage and rounding rule: the denominators that print it and
+    the smallest published group that large (in the claim's country; the chart takes the
+    item non-response from the two). Rows for the reader's own count (``claim == "own"``)
+    have no numbers: the chart computes them."""
     rows = []
     for c in registry.percent_claims():
         if c.n is None:
@@ -330,7 +330,7 @@ def denominators(claim: str = DEFAULT_CLAIM) -> alt.VConcatChart:
     ticks = group.mark_tick(thickness=3, size=26, color=OKABE_ITO[5]).encode(
         y=y, x="group_size:Q", tooltip=tooltip
     )
-    labels = group.mark_text(align="left", dx=6, dy=-12, fontSize=11, color="#000000").encode(
+    labels = group.mark_text(align="left", dx=6, dy=-12, fontSize=11).encode(
         y=y, x="group_size:Q", text="group_name:N"
     )
     chart = (bars + ends + ends_hi + ticks + labels).properties(width=WIDTH - 200, height=150)
