@@ -95,6 +95,17 @@ STATE = f"""id => {{
 }}"""
 
 
+TEXTS = f"""id => {{
+    const texts = [];
+    const walk = item => {{
+        if (typeof item.text === "string" && item.text) texts.push(item.text);
+        (item.items || []).forEach(walk);
+    }};
+    walk({VIEW}(id).scenegraph().root);
+    return texts;
+}}"""
+
+
 def _wait_drawn(page, div: str) -> None:
     page.wait_for_function(
         f"id => (window.bookCharts || []).length > 0 && {VIEW}(id) !== undefined",
@@ -166,6 +177,7 @@ OWN_CASES = [
     ("392", "27", ""),
     ("975", "79.6", "United States"),
     ("7", "33.3", "Israel"),
+    ("2064", "64%", ""),  # a percent sign is allowed
 ]
 
 
@@ -201,7 +213,14 @@ def test_own_count_and_percent_give_the_audits_denominators(
             _control(page, div, "den_country").select_option(country)
             page.evaluate(DRAWING, div)
             shown = page.evaluate(STATE, div)
-            assert shown == _expected(int(count), percent, country), (count, percent, country)
+            expected = _expected(int(count), percent.rstrip("%"), country)
+            assert shown == expected, (count, percent, country)
+        # what is not a count and a percent gets a sentence saying what to type, no numbers
+        _control(page, div, "den_percent").fill("sixty")
+        page.evaluate(DRAWING, div)
+        assert all(lo is None for lo, _, _ in page.evaluate(STATE, div).values())
+        texts = page.evaluate(TEXTS, div)
+        assert any(t.startswith("Type a whole number of people") for t in texts), texts
         assert not errors, errors
     finally:
         context.close()

@@ -156,7 +156,7 @@ def _own_transforms() -> dict[str, str]:
     half up needs ``2N / (2t + 1) < D <= 2N / (2t - 1)``; half to even the same with both
     ends included when ``t`` is even; truncation ``N / (t + 1) < D <= N / t``. Whole
     numbers below 2^53 divide exactly in the browser, so the bounds are exact."""
-    text = "trim(den_percent + '')"
+    text = "trim(replace(den_percent + '', '%', ''))"
     dot = f"indexof({text}, '.')"
     group, names, sizes = _group_expression("datum.own_lo")
     a, b = "(2 * datum.own_N / (2 * datum.own_t + 1))", "(2 * datum.own_N / (2 * datum.own_t - 1))"
@@ -220,8 +220,10 @@ def _denominator_lines() -> dict[str, str]:
         f"format({nr_lo}, ',d') + ' to ' + format({nr_hi}, ',d') + ' did not answer'"
     )
     return {
-        "line1": "datum.rule + ': ' + (datum.dmin == null ? 'no whole number of people prints "
-        f"this percent' : {rng} + ' people')",
+        "line1": f"datum.claim == '{OWN}' && !datum.own_valid ? (datum.order == 0 ? 'Type a "
+        "whole number of people (1 or more) and a percent above 0 and below 100, as printed "
+        "(for example 64 or 78.1).' : '') : datum.rule + ': ' + (datum.dmin == null ? 'no "
+        f"whole number of people prints this percent' : {rng} + ' people')",
         "line2": "datum.dmin == null ? '' : datum.group_name == '' ? "
         "'larger than any published group it could refer to' : "
         "'smallest published group that large: the ' + datum.group_name + ' (' + "
