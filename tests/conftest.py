@@ -9,11 +9,15 @@ they fail instead.
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.server
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -22,13 +26,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import synth
+from helpers import build, synth
 from helpers.assumptions import value as assumed
 from helpers.pdf import BROWSER_FLAGS, INSTALL_BROWSER, find_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = find_chromium()
 REQUIRE_BROWSER = os.environ.get("SWICT_REQUIRE_BROWSER") == "1"
+REPOSITORY = "https://github.com/example/socialwork-ict-replication"
 NO_BROWSER = "no Chromium found: a user-facing check that needs a browser"
 needs_browser = pytest.mark.skipif(CHROMIUM is None and not REQUIRE_BROWSER, reason=NO_BROWSER)
 _not_run: list[str] = []
@@ -45,6 +50,85 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_FLAGS, headless=True)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def published_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The canonical book as published: built with its repository known, so it has its
+    repository and launch buttons (a parameter file of its own keeps it apart)."""
+    params = tmp_path_factory.mktemp("published") / "published.yaml"
+    shutil.copy2(ROOT / "notebooks" / "params" / "canonical.yaml", params)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BOOK_REPOSITORY_URL", REPOSITORY)
+        return build.build(params)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(site: Path) -> Iterator[str]:
+    """A built site served on localhost; yields its base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def server(published_site: Path) -> Iterator[str]:
+    """The published book on localhost, one server for every browser test."""
+    with serve(published_site) as url:
+        yield url
+
+
+def book_pages() -> list[str]:
+    """Every page of the book's table of contents, as paths of the built site."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"]] + [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
+    return [f"{f}.html" for f in files]
+
+
+def visit(browser, url: str, base: str, **options):
+    """A new browser context with ``page`` at ``url``, and the console errors and requests
+    to other servers than ``base`` it has seen."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    page = context.new_page()
+    errors: list[str] = []
+    foreign: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith((base, "data:", "blob:")) else foreign.append(r.url),
+    )
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    return context, page, errors, foreign
+
+
+CHARTS_SETTLED = """() => {
+    if (document.readyState !== "complete") return false;
+    const divs = document.querySelectorAll(".vega-chart");
+    const failed = Array.from(divs).filter(
+        d => d.textContent.startsWith("Chart failed to render")).length;
+    return (window.bookCharts || []).length + failed === divs.length;
+}"""
+
+
+def wait_for_charts(page) -> int:
+    """Wait until every chart on the page has either rendered or reported its failure
+    (counted only once the page has finished parsing); return how many there are."""
+    page.wait_for_function(CHARTS_SETTLED, timeout=60_000)
+    return page.locator(".vega-chart").count()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

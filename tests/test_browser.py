@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import re
 import shutil
-import threading
-from collections.abc import Iterator
+from pathlib import Path
 
+import nbformat
 import pytest
+import sphinx_thebe
+from nbclient import NotebookClient
 
-from conftest import ROOT, jupyter, needs_browser
-from helpers import build, registry
+from conftest import REPOSITORY, ROOT, book_pages, needs_browser, visit, wait_for_charts
+from helpers import registry
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
@@ -22,76 +21,11 @@ pytestmark = [
 ]
 
 
-REPOSITORY = "https://github.com/example/socialwork-ict-replication"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The canonical book as published: built with its repository known, so it has its
-    repository and launch buttons (a parameter file of its own keeps it apart)."""
-    params = tmp_path_factory.mktemp("published") / "published.yaml"
-    shutil.copy2(ROOT / "notebooks" / "params" / "canonical.yaml", params)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BOOK_REPOSITORY_URL", REPOSITORY)
-        site = build.build(params)
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def _pages() -> list[str]:
-    import yaml
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]] + [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
-    return [f"{f}.html" for f in files]
-
-
-def _visit(browser, url: str, base: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    foreign: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on(
-        "request",
-        lambda r: None if r.url.startswith((base, "data:", "blob:")) else foreign.append(r.url),
-    )
-    page.goto(url, wait_until="load")
-    page.wait_for_load_state("networkidle")
-    return context, page, errors, foreign
-
-
-CHARTS_SETTLED = """() => {
-    if (document.readyState !== "complete") return false;
-    const divs = document.querySelectorAll(".vega-chart");
-    const failed = Array.from(divs).filter(
-        d => d.textContent.startsWith("Chart failed to render")).length;
-    return (window.bookCharts || []).length + failed === divs.length;
-}"""
-
-
-def _wait_for_charts(page) -> int:
-    """Wait until every chart on the page has either rendered or reported its failure
-    (counted only once the page has finished parsing); return how many there are."""
-    page.wait_for_function(CHARTS_SETTLED, timeout=60_000)
-    return page.locator(".vega-chart").count()
-
-
-@pytest.mark.parametrize("path", _pages())
+@pytest.mark.parametrize("path", book_pages())
 def test_page_loads_cleanly_and_renders_its_charts(browser, server: str, path: str) -> None:
-    context, page, errors, foreign = _visit(browser, f"{server}/{path}", server)
+    context, page, errors, foreign = visit(browser, f"{server}/{path}", server)
     try:
-        charts = _wait_for_charts(page)
+        charts = wait_for_charts(page)
         assert not errors, errors
         if charts:
             marks = page.evaluate(
@@ -118,7 +52,7 @@ def test_page_loads_cleanly_and_renders_its_charts(browser, server: str, path: s
 
 
 def test_ledger_table_has_a_row_for_every_claim(browser, server: str) -> None:
-    context, page, _, _ = _visit(browser, f"{server}/notebooks/06_ledger.html", server)
+    context, page, _, _ = visit(browser, f"{server}/notebooks/06_ledger.html", server)
     try:
         cells = page.locator("table.dataframe tbody tr td:first-child").all_inner_texts()
         assert set(registry.claims()) <= set(cells)
@@ -130,12 +64,12 @@ def test_ledger_table_has_a_row_for_every_claim(browser, server: str) -> None:
 
 def test_front_page_and_forest_plot_screenshots(browser, server: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    context, page, _, _ = _visit(browser, f"{server}/book/index.html", server)
+    context, page, _, _ = visit(browser, f"{server}/book/index.html", server)
     try:
         assert "simulation-based replication" in page.title()
         page.screenshot(path=str(SCREENSHOTS / "front.png"), full_page=True)
         page.goto(f"{server}/notebooks/03_regression.html", wait_until="networkidle")
-        _wait_for_charts(page)
+        wait_for_charts(page)
         forest = page.locator(".vega-chart").first
         forest.scroll_into_view_if_needed()
         forest.screenshot(path=str(SCREENSHOTS / "forest.png"))
@@ -147,7 +81,7 @@ def test_front_page_and_forest_plot_screenshots(browser, server: str) -> None:
 
 
 def test_search_returns_results(browser, server: str) -> None:
-    context, page, errors, _ = _visit(browser, f"{server}/search.html?q=denominator", server)
+    context, page, errors, _ = visit(browser, f"{server}/search.html?q=denominator", server)
     try:
         page.wait_for_selector("#search-results ul.search li", timeout=20_000)
         assert page.locator("#search-results ul.search li").count() > 0
@@ -157,7 +91,7 @@ def test_search_returns_results(browser, server: str) -> None:
 
 
 def test_launch_repository_and_download_buttons(browser, server: str) -> None:
-    context, page, _, foreign = _visit(browser, f"{server}/notebooks/01_data.html", server)
+    context, page, _, foreign = visit(browser, f"{server}/notebooks/01_data.html", server)
     try:
         assert page.locator(".dropdown-download-buttons").count() > 0
         links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
@@ -172,7 +106,7 @@ def test_launch_repository_and_download_buttons(browser, server: str) -> None:
 
 
 def test_exercises_colab_setup_names_the_repository(browser, server: str) -> None:
-    context, page, _, _ = _visit(browser, f"{server}/book/exercises.html", server)
+    context, page, _, _ = visit(browser, f"{server}/book/exercises.html", server)
     try:
         code = " ".join(page.locator("div.highlight-ipython pre").all_inner_texts())
         assert f"git clone --depth 1 {REPOSITORY} /content/book" in code
@@ -180,53 +114,78 @@ def test_exercises_colab_setup_names_the_repository(browser, server: str) -> Non
         context.close()
 
 
-def test_live_code_runs_a_chapter_with_thebe(
-    browser, server: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    """Thebe, served by the site itself, turns a chapter's cells into live code: launched
-    from the page's launch menu against a Jupyter server on localhost (Binder's place; it
-    is not reachable here), "run all" runs every cell, the hidden plumbing first."""
-    home = tmp_path_factory.mktemp("thebe")
-    shutil.copytree(ROOT / "notebooks", home / "notebooks")
-    token = "live-code"
-    with jupyter("server", home, home, token, f"--ServerApp.allow_origin={server}") as kernels:
-        context, page, errors, foreign = _visit(
-            browser, f"{server}/notebooks/03_regression.html", server
+# Thebe as sphinx-thebe pins it is not in the npm registry the tests can reach, so the
+# request for it is answered with this stand-in, which records the call sphinx-thebe makes.
+THEBE_STAND_IN = "window.thebelab = {on() {}, bootstrap() { window.thebeBootstrapped = true; }};"
+
+
+def _launch_live_code(page) -> str:
+    """Launch Thebe from the page's launch menu, the request for Thebe answered with the
+    stand-in; return the address sphinx-thebe loaded it from."""
+    url = page.evaluate("() => THEBE_JS_URL")
+    page.route(
+        url, lambda route: route.fulfill(body=THEBE_STAND_IN, content_type="text/javascript")
+    )
+    page.click(".dropdown-launch-buttons > button")
+    page.click("button.btn-launch-thebe")
+    page.wait_for_function("() => window.thebeBootstrapped === true", timeout=20_000)
+    return url
+
+
+def test_live_code_loads_nothing_from_other_servers_until_launched(browser, server: str) -> None:
+    """A chapter of the published book offers live code yet loads nothing from another
+    server; launching it loads Thebe, the version sphinx-thebe pins, and only that."""
+    context, page, errors, foreign = visit(
+        browser, f"{server}/notebooks/03_regression.html", server
+    )
+    try:
+        wait_for_charts(page)
+        page.keyboard.press("End")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("button.btn-launch-thebe").count() == 1
+        assert page.evaluate("() => typeof thebelab") == "undefined"
+        assert not foreign, foreign
+        url = _launch_live_code(page)
+        assert f"/thebe@{sphinx_thebe.THEBE_VERSION}/" in url
+        assert foreign == [url]
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_live_code_runs_every_cell_of_a_chapter(browser, server: str, tmp_path: Path) -> None:
+    """Launched, live code asks Binder for the book's repository and branch and a Python
+    kernel in the notebooks folder, and hands Thebe the chapter's cells, the hidden plumbing
+    included and nothing but code; run in that order in a kernel started in a copy of the
+    notebooks folder, as Binder would, every cell runs without an error."""
+    context, page, errors, _ = visit(browser, f"{server}/notebooks/03_regression.html", server)
+    try:
+        _launch_live_code(page)
+        config = page.evaluate(
+            """() => Function("return (" + document.querySelector(
+                'script[type="text/x-thebe-config"]').textContent + ")")()"""
         )
-        try:
-            page.evaluate(
-                "options => { window.bookThebeOptions = options; }",
-                {
-                    "useBinder": False,
-                    "serverSettings": {
-                        "baseUrl": kernels,
-                        "wsUrl": kernels.replace("http", "ws", 1),
-                        "token": token,
-                    },
-                },
-            )
-            page.click(".dropdown-launch-buttons > button")
-            page.click("button.btn-launch-thebe")
-            page.wait_for_function("() => window.thebe && window.thebe.session", timeout=90_000)
-            cell = page.locator("div.cell.tag_hide-input").last
-            cell.locator("summary").first.click()
-            cell.locator(".thebe-runall-button").click()
-            page.wait_for_function(
-                """() => window.thebe.notebook.cells.every(c => c.executionCount)
-                    || Array.from(document.querySelectorAll(".thebe-cell .jp-OutputArea-output"))
-                        .some(o => /Traceback|\\w+Error\\b/.test(o.innerText))""",
-                timeout=180_000,
-            )
-            outputs = page.locator(".thebe-cell .jp-OutputArea-output").all_inner_texts()
-            failed = [o for o in outputs if "Traceback" in o or re.search(r"\w+Error\b", o)]
-            assert not failed, failed[:1]
-            assert page.evaluate("() => window.thebe.notebook.cells.every(c => c.executionCount)")
-            cells = page.evaluate("() => window.thebe.notebook.cells.length")
-            hidden = page.locator("div.cell.tag_plumbing").count()
-            assert cells > hidden > 0  # the plumbing cells ran too
-            assert any(o.strip() for o in outputs)
-            assert not errors, errors
-            # Thebe came from the site; the only other server contacted is the kernel's
-            assert not [u for u in foreign if not u.startswith(kernels)], foreign
-        finally:
-            context.close()
+        sources = page.evaluate(
+            "() => Array.from(document.querySelectorAll('[data-executable]'), e => e.textContent)"
+        )
+        inputs = page.locator("div.cell_input").count()
+        taken = page.locator("div.cell_input [data-executable]").count()
+        plumbing = page.locator("div.cell.tag_plumbing [data-executable]").count()
+        hidden = page.locator("div.cell.tag_plumbing").count()
+        assert not errors, errors
+    finally:
+        context.close()
+    assert config["requestKernel"] is True
+    assert config["binderOptions"] == {"repo": REPOSITORY.split("github.com/")[1], "ref": "main"}
+    assert config["kernelOptions"] == {"name": "python3", "path": "./notebooks"}
+    assert len(sources) == taken == inputs  # every code cell, and only code
+    assert plumbing == hidden > 0  # the hidden plumbing cells are live too
+    work = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", work)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+    client = NotebookClient(
+        notebook, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(work)}}
+    )
+    client.execute()
+    assert all(cell.execution_count for cell in notebook.cells)
+    assert any(cell.outputs for cell in notebook.cells)

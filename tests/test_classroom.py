@@ -363,5 +363,5 @@ def test_publish_workflow_builds_the_pdf_the_front_page_links() -> None:
     pdf = next(i for i, s in enumerate(steps) if "make pdf" in s)
     upload = next(i for i, s in enumerate(steps) if "upload-pages-artifact" in s)
     assert book < pdf < upload
-    assert "_build/html/book.pdf" in steps[pdf]
+    assert 'test -s "$SITE/book.pdf"' in steps[pdf]  # beside the site that is uploaded
     assert "book.pdf" in (ROOT / "book" / "index.md").read_text(encoding="utf-8")

@@ -8,8 +8,9 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from conftest import ROOT, needs_browser
+from conftest import ROOT, committed_outputs, needs_browser
 from helpers import pdf
+from helpers.vega_render import MIME
 
 pytestmark = [pytest.mark.slow, needs_browser]
 
@@ -33,8 +34,13 @@ def _chapter_titles() -> list[str]:
     return titles
 
 
-def test_pdf_holds_every_chapter() -> None:
-    out = pdf.make_pdf()
+@pytest.fixture(scope="module")
+def book_pdf():
+    return pdf.make_pdf()
+
+
+def test_pdf_holds_every_chapter(book_pdf) -> None:
+    out = book_pdf
     assert out.read_bytes().startswith(b"%PDF")
     text = " ".join(page.extract_text() for page in PdfReader(out).pages)
     flat = " ".join(text.split())
@@ -42,3 +48,36 @@ def test_pdf_holds_every_chapter() -> None:
     assert not missing, missing
     # charts are drawn into the PDF as vector graphics with their titles
     assert "Published odds ratios (orange diamonds)" in flat
+
+
+def _structure(node, found: list[tuple[str, str]]) -> None:
+    """Every structure element under ``node``: (type, alternative text)."""
+    node = node.get_object()
+    if "/S" in node:
+        found.append((str(node["/S"]), str(node.get("/Alt", ""))))
+    kids = node.get("/K")
+    for kid in kids if isinstance(kids, list) else [kids]:
+        kid = kid.get_object() if hasattr(kid, "get_object") else kid
+        if isinstance(kid, dict) and ("/S" in kid or "/K" in kid):
+            _structure(kid, found)
+
+
+def test_pdf_is_tagged_with_chart_descriptions_as_alternative_text(book_pdf) -> None:
+    """A tagged PDF (issue 13): structure tree, document language, headings, and every
+    chart a figure whose alternative text is its description."""
+    reader = PdfReader(book_pdf)
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"]
+    assert str(root["/Lang"]) == "en"
+    assert "/Outlines" in root
+    found: list[tuple[str, str]] = []
+    _structure(root["/StructTreeRoot"], found)
+    kinds = {kind for kind, _ in found}
+    assert {"/H1", "/H2", "/P", "/Figure", "/Table"} <= kinds, kinds
+    alternatives = {" ".join(alt.split()) for kind, alt in found if kind == "/Figure"}
+    descriptions = {
+        " ".join(output["data"][MIME]["description"].split())
+        for _, output in committed_outputs()
+        if MIME in output.get("data", {})
+    }
+    assert descriptions and descriptions <= alternatives, descriptions - alternatives

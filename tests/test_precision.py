@@ -36,8 +36,10 @@ def test_se_range_of_psychotherapy_by_hand() -> None:
 def test_shared_denominator_families() -> None:
     families = {f.claims: (f.lo, f.hi) for f in audit.denominator_families()}
     assert families[("outside_hours", "initiated_both", "plan_continue")] == (3202, 3217)
-    whole = ("no_talk", "searched", "search_inappropriate", "search_appropriate", "no_policy")
-    assert families[whole] == (4011, 4011)
+    # the two answers on searching count more people (4,053) than any base they share with
+    # one another, so that question is left out of the families
+    assert families[("no_talk", "searched", "no_policy")] == (4011, 4011)
+    assert not any("search_appropriate" in members for members in families)
 
 
 def test_shared_base_for_the_generator() -> None:
@@ -45,7 +47,8 @@ def test_shared_base_for_the_generator() -> None:
     assert answered[("outside_hours", "")] == 3217
     assert answered[("plan_continue", "")] == 3217
     assert answered[("workplace_policy", "")] == 4011
-    # the two search answers count 4,053 people: more than the shared base of 4,011
+    assert answered[("talked_supervisor", "")] == 4011
+    # the two search answers count 4,053 people: their question gets room for both
     assert answered[("search_appropriate", "")] == 4053
 
 
@@ -74,15 +77,18 @@ def test_role_table_keeps_the_fixed_mix_and_the_overall_shares() -> None:
 def test_expected_se_agrees_with_the_simulation() -> None:
     """The expected SE is asymptotic: the fits' own SEs average within 2% of it for the
     large groups and within 10% for the smallest (a few dozen respondents, whose number
-    varies between surveys); the spread of 1,000 estimates agrees within Monte Carlo error."""
+    varies between surveys); for the large groups the spread of 1,000 estimates agrees within
+    Monte Carlo error."""
     design = precision.canonical_design()
     summary = simulation.summarise(simulation.study(1000, 2017)).set_index("term")
     expected = precision.expected_se(design)[summary.index]
-    ratio = (summary["model_se"] / expected - 1).abs()
     z = precision.expected(design).set_index("term")["z"][summary.index]
+    ratio = (summary["model_se"] / expected - 1).abs()
     assert (ratio[z > 4] < 0.02).all() and (ratio < 0.1).all(), ratio
-    # the SD of 1,000 estimates has a relative Monte Carlo SE of about 2.2%
-    assert ((summary["empirical_se"] / expected - 1).abs() < 0.1).all()
+    # the SD of 1,000 estimates has a relative Monte Carlo SE of about 2.2%; in the small
+    # groups the finite-sample spread of the MLE exceeds the asymptotic one
+    spread = (summary["empirical_se"] / expected - 1).abs()
+    assert (spread[z > 4] < 0.1).all(), spread
 
 
 @pytest.mark.parametrize(
@@ -101,9 +107,10 @@ def test_canonical_design_puts_every_expected_p_in_its_published_bracket() -> No
     design = precision.canonical_design()
     table = precision.expected(design)
     assert table["in_bracket"].all(), table[["term", "expected_p", "p_low", "p_high"]]
-    # through the simulation: the median z of each calibrated term lies in its bracket
+    # through the simulation: the median z of each calibrated term lies in its bracket, and
+    # so does graduation year's, the term the canonical design puts nearest its bracket's end
     sim = simulation.study(1000, 2017)
-    for name in precision.calibrated_terms():
+    for name in [*precision.calibrated_terms(), "graduation_year"]:
         z = np.median(
             np.abs(sim.loc[sim["term"] == name, "estimate"] / sim.loc[sim["term"] == name, "se"])
         )

@@ -38,9 +38,10 @@ def test_israel_variant_has_israel_numbers(variants: dict[str, Path], canonical:
     full = pd.read_csv(canonical / "ledger.csv").set_index("id")
     # whole-sample and other-country claims do not apply to Israel alone
     for claim_id in ("n_total", "n_canada", "ict_use", "ict_use_canada", "outside_hours"):
-        assert ledger.loc[claim_id, "match"] == "not applicable", claim_id
-    assert ledger.loc["n_israel", "match"] == "exact"
-    assert ledger.loc["ict_use_israel", "match"] == "exact"
+        assert ledger.loc[claim_id, "verdict"] == "not applicable", claim_id
+    assert ledger.loc["n_israel", "verdict"] == "exact"
+    assert ledger.loc["ict_use_israel", "verdict"] == "exact"
+    assert ledger.loc["ict_use_israel", "basis"] == "by construction"
     # the country contrasts cannot be estimated from one country
     assert ledger.loc["or_israel", "replicated"] == "not estimable in these data"
     assert ledger.loc["or_hospital", "replicated"] != full.loc["or_hospital", "replicated"]
@@ -51,8 +52,11 @@ def test_israel_variant_has_israel_numbers(variants: dict[str, Path], canonical:
 
 def test_own_data_variant_reads_the_file(variants: dict[str, Path]) -> None:
     ledger = pd.read_csv(variants["own-data"] / "ledger.csv").set_index("id")
-    assert ledger.loc["n_total", "match"] == "differs"
+    # the class file is declared a different population: every comparison is descriptive
+    assert ledger.loc["n_total", "verdict"] == "descriptive only"
     assert ledger.loc["n_total", "replicated"] == "n = 600"
+    assert set(ledger["basis"]) <= {"descriptive only", "not judged"}
+    assert (ledger["data_source"].dropna() == "class_survey.csv (a different population)").all()
     page = (variants["own-data"] / "notebooks" / "01_data.html").read_text(encoding="utf-8")
     assert "class_survey.csv" in page
 
@@ -79,6 +83,11 @@ def test_injected_parameters_are_hidden_and_stated(variants: dict[str, Path]) ->
         ("colour: blue\n", "unknown parameter 'colour'; the book takes seed"),
         ("seed: -1\n", "parameter 'seed' must be a whole number ≥ 0"),
         ("countries: []\n", "parameter 'countries' must be a non-empty list"),
+        ("data_kind: class\n", "parameter 'data_kind' must be one of synthetic, study"),
+        (
+            "data_file: data/examples/class_survey.csv\n",
+            "parameter 'data_kind': the data file data/examples/class_survey.csv needs its kind",
+        ),
         ("- just\n- a list\n", "expected 'name: value' lines"),
     ],
 )
@@ -100,7 +109,7 @@ def test_every_shipped_parameter_file_is_valid() -> None:
     import yaml
 
     for path in PARAMS.glob("*.yaml"):
-        params.check(yaml.safe_load(path.read_text(encoding="utf-8")))
+        params.check_file(yaml.safe_load(path.read_text(encoding="utf-8")))
     assert {p.stem for p in PARAMS.glob("*.yaml")} >= {
         "canonical",
         "canada",

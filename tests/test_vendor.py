@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 from conftest import ROOT
-from helpers import vendor
 
 VENDOR = ROOT / "book" / "_static" / "vendor"
 # what a browser could be made to load: scripts, style sheets, fonts, from http(s) hosts
@@ -26,13 +25,4 @@ def test_vendored_files_name_no_loadable_third_party_url() -> None:
     # the only ones left are links to source files on GitHub in comments, which are pages
     # (github.com/.../blob/...), not files a browser could load
     assert all(re.search(r": https://github\.com/[^ ]+/blob/", f) for f in found), found
-    assert len(_vendored()) > 100  # vega, vega-lite, vega-embed, and Thebe with its chunks
-
-
-def test_thebe_patch_is_applied_and_idempotent() -> None:
-    bundle = (vendor.thebe_dir() / "index.js").read_text(encoding="utf-8")
-    assert vendor.patch(bundle) == bundle
-    assert '_static/vendor/thebe/require.js")' in bundle
-    assert (vendor.thebe_dir() / vendor.REQUIREJS).is_file()
-    for old in vendor.PATCHES:
-        assert old not in bundle
+    assert [p.name for p in _vendored()] == ["vega-embed.min.js", "vega-lite.min.js", "vega.min.js"]

@@ -308,23 +308,18 @@ def _same_question_checks() -> list[JointCheck]:
             f"printed as {c.percent_text}%"
             for c in misfits
         )
-        twice = [_double_rounding(c.n or 0, d, c.percent_text) for c in misfits]
-        why = (
-            " Rounding twice explains it: " + "; ".join(t for t in twice if t) + "."
-            if all(twice)
-            else ""
-        )
         checks.append(
             JointCheck(
                 "denominator",
                 f"one denominator for '{var}'",
                 ids,
                 False,
-                f"These are answers to one question, so they share one denominator of at "
-                f"least {counted:,} (the people counted in them). No such denominator prints "
-                f"every percent as published: {shown}. The printed percents add up to "
-                f"{total_pct}%.{why}",
-                tuple(c.id for c in misfits),
+                f"Read as exclusive answers to one question, rounded once, these share one "
+                f"denominator of at least {counted:,} (the people counted in them), and no such "
+                f"denominator prints every percent as published: {shown}. The printed percents "
+                f"add up to {total_pct}%. Other readings fit: see the explanations of this "
+                "conflict.",
+                ids,
             )
         )
     return checks
@@ -469,7 +464,8 @@ def abstract_ladder() -> tuple[float, ...]:
 def bracket(p_bound: float, ladder: tuple[float, ...] | None = None) -> tuple[float, float]:
     """The reporting bracket a published bound stands for: authors who print ``p < .05``
     while they print ``p < .005`` elsewhere had ``.005 <= p < .05``. The smallest
-    threshold has no lower end (0).
+    threshold has no lower end (0). With the assumption ``p_value_reading: bounds`` (and no
+    ladder given), a bound is only a bound: ``0 <= p < bound``.
 
     >>> bracket(0.05)
     (0.005, 0.05)
@@ -478,6 +474,8 @@ def bracket(p_bound: float, ladder: tuple[float, ...] | None = None) -> tuple[fl
     >>> bracket(0.001)
     (0.0, 0.001)
     """
+    if ladder is None and assumed("p_value_reading") == "bounds":
+        return (0.0, p_bound)
     ladder = ladder or abstract_ladder()
     if p_bound not in ladder:
         raise ValueError(f"p < {p_bound} is not a threshold of the ladder {ladder}")
@@ -554,51 +552,93 @@ class Family:
     hi: int
 
 
-def denominator_families() -> list[Family]:
-    """Every largest set of whole-sample percentages (no country) about one published group
-    whose denominator ranges share at least one value: items that could have been answered
-    by the same respondents. Sets of a single item are left out."""
-    by_population: dict[str, list[Finding]] = {}
+def _question_ranges(rule: str) -> dict[str, tuple[tuple[str, ...], str, int, int, int]]:
+    """Per question (variable) of the whole sample, no country: its claims, the group its
+    percentages refer to, that group's size, and the denominators that print every one of
+    its percentages while holding all the people they count; questions with none (the
+    audit's conflict) are left out."""
+    by_variable: dict[str, list[Finding]] = {}
     for f in findings():
         c = claims()[f.id]
         if c.kind == "percent" and c.in_sample and not c.country and f.denominator_lo:
-            by_population.setdefault(f.population, []).append(f)
+            by_variable.setdefault(c.variable, []).append(f)
+    out = {}
+    for variable, group in by_variable.items():
+        ranges = [
+            denominator_range(claims()[f.id].n or 0, claims()[f.id].percent_text, rule)
+            for f in group
+        ]
+        if any(r is None for r in ranges):
+            continue
+        counted = sum(claims()[f.id].n or 0 for f in group)
+        lo = max([counted] + [r[0] for r in ranges if r])
+        hi = min(r[1] for r in ranges if r)
+        if lo <= hi:
+            ids = tuple(f.id for f in group)
+            out[variable] = (ids, group[0].population, int(group[0].population_size), lo, hi)
+    return out
+
+
+def denominator_families(rule: str | None = None) -> list[Family]:
+    """Every largest set of questions about one published group (whole-sample percentages,
+    no country) whose denominator ranges share at least one value: questions that could
+    have been answered by the same respondents. The answers to one question count as one
+    item; a question whose own answers admit no common denominator is left out. Sets of a
+    single question are left out too."""
+    questions = _question_ranges(rule or assumed("rounding_rule"))
+    by_population: dict[str, list[str]] = {}
+    for variable, (_, population, _, _, _) in questions.items():
+        by_population.setdefault(population, []).append(variable)
     families = []
     for population, group in by_population.items():
         sets: list[frozenset[str]] = []
-        for point in sorted({int(f.denominator_lo) for f in group}):
-            active = frozenset(f.id for f in group if f.denominator_lo <= point <= f.denominator_hi)
+        for point in sorted({questions[v][3] for v in group}):
+            active = frozenset(v for v in group if questions[v][3] <= point <= questions[v][4])
             if len(active) > 1 and active not in sets:
                 sets.append(active)
-        maximal = [a for a in sets if not any(a < b for b in sets)]
-        for members in maximal:
-            chosen = [f for f in group if f.id in members]
+        for members in (a for a in sets if not any(a < b for b in sets)):
+            chosen = [v for v in group if v in members]
             families.append(
                 Family(
-                    claims=tuple(f.id for f in chosen),
+                    claims=tuple(i for v in chosen for i in questions[v][0]),
                     population=population,
-                    population_size=int(chosen[0].population_size),
-                    lo=max(int(f.denominator_lo) for f in chosen),
-                    hi=min(int(f.denominator_hi) for f in chosen),
+                    population_size=questions[chosen[0]][2],
+                    lo=max(questions[v][3] for v in chosen),
+                    hi=min(questions[v][4] for v in chosen),
                 )
             )
     return sorted(families, key=lambda fam: (-len(fam.claims), fam.population))
 
 
+def common_range(claim_ids: tuple[str, ...], rule: str) -> tuple[int, int] | None:
+    """The denominators that print every one of these percentages under a rounding rule."""
+    ranges = [
+        denominator_range(claims()[i].n or 0, claims()[i].percent_text, rule) for i in claim_ids
+    ]
+    if any(r is None for r in ranges):
+        return None
+    lo, hi = max(r[0] for r in ranges if r), min(r[1] for r in ranges if r)
+    return (lo, hi) if lo <= hi else None
+
+
 def family_table() -> pd.DataFrame:
-    """The denominator families as a table."""
-    return pd.DataFrame(
-        [
-            {
-                "claims": ", ".join(fam.claims),
-                "items": len(fam.claims),
-                "group": f"{fam.population} ({fam.population_size:,})",
-                "common_lo": fam.lo,
-                "common_hi": fam.hi,
-            }
-            for fam in denominator_families()
-        ]
-    )
+    """The denominator families as a table, with their common range under the other
+    rounding rules too."""
+    rows = []
+    for fam in denominator_families():
+        row = {
+            "claims": ", ".join(fam.claims),
+            "items": len(fam.claims),
+            "group": f"{fam.population} ({fam.population_size:,})",
+            "common_lo": fam.lo,
+            "common_hi": fam.hi,
+        }
+        for rule in ROUNDING_RULES:
+            if rule != assumed("rounding_rule"):
+                found = common_range(fam.claims, rule)
+                row[rule] = f"{found[0]:,} to {found[1]:,}" if found else "none"
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True)
@@ -633,13 +673,19 @@ def conflict_explanations(first: str, second: str) -> list[Explanation]:
         )
     if lo <= hi:
         overlap_lo, overlap_hi = total - hi, total - lo
+        population = next(f.population for f in findings() if f.id == first)
         shared = next(
-            (f for f in denominator_families() if first in f.claims and second in f.claims),
+            (
+                f
+                for f in denominator_families()
+                if f.population == population and f.lo == f.hi and lo <= f.lo <= hi
+            ),
             None,
         )
         at_shared = (
-            f"; at the base the family shares ({shared.lo:,}), {total - shared.lo:,} people"
-            if shared and shared.lo == shared.hi
+            f"; at the one base the other questions asked of the {population} share "
+            f"({shared.lo:,}), {total - shared.lo:,} people"
+            if shared
             else ""
         )
         out.append(

@@ -28,8 +28,9 @@ import yaml
 from traitlets.config import Config
 
 from . import downloads
-from .params import ParameterError
-from .params import check as check_parameters
+from .dataio import DataFileError
+from .params import ParameterError, check_publication, data_path, needs_import
+from .params import check_file as check_parameters
 from .paths import build_dir, project_root
 from .vega_render import MIME as VEGA_MIME
 from .vega_render import STATIC_ENV
@@ -43,7 +44,7 @@ KERNEL = "python3"
 # Kernels talk to papermill over local IPC sockets, not TCP: nothing is exposed on the
 # network, and the kernel has no transport warning to print.
 KERNEL_CONFIG = Config({"KernelManager": {"transport": "ipc"}})
-DOWNLOADS = ("ledger.csv",)
+DOWNLOADS = ("ledger.csv", "instrument-datapackage.zip", "instrument.html")
 DATA_DOWNLOADS = "data"
 """The folder, at the top of the site, of the synthetic data a class can download
 (:mod:`helpers.downloads`); the build writes it under ``book/_generated`` for the pages."""
@@ -78,6 +79,45 @@ def load_params(path: Path) -> dict[str, Any]:
     except ParameterError as err:
         raise BuildError(f"{path}: {err}") from None
     return params
+
+
+def import_data(params: dict[str, Any], name: str) -> dict[str, Any]:
+    """The parameters the chapters get: when ``data_file`` is a survey export (with its
+    ``crosswalk``), it is imported first into ``_build/imports/NAME/`` (respondent file and
+    survey file, never inside the site) and the chapters read that file."""
+    if not needs_import(params):
+        return params
+    from . import crosswalk
+
+    export = data_path(params["data_file"])
+    mapping = data_path(params["crosswalk"]) if params.get("crosswalk") else None
+    out = build_dir() / "imports" / name / f"{export.stem}.csv"
+    try:
+        imported = crosswalk.import_export(export, mapping)
+        crosswalk.write(imported, out, export, *([mapping] if mapping else []))
+    except DataFileError as err:
+        raise BuildError(f"importing the data file failed: {err}") from None
+    print(
+        f"imported {len(imported.frame):,} respondents from {export.name}"
+        + (f" with the crosswalk {mapping.name}" if mapping else ""),
+        flush=True,
+    )
+    return {**params, "data_file": str(out.relative_to(project_root()))}
+
+
+def _inputs_digest(params: dict[str, Any]) -> str:
+    """A hash of the data file and crosswalk a parameter file names (and of the survey file
+    beside the data file), wherever they are."""
+    from .codebook import survey_path
+
+    digest = hashlib.sha256()
+    for key in ("data_file", "crosswalk"):
+        if params.get(key):
+            path = data_path(params[key])
+            for item in (path, survey_path(path)):
+                if item.is_file():
+                    digest.update(item.read_bytes())
+    return digest.hexdigest()
 
 
 def _execute(src: Path, dest: Path, params: dict[str, Any]) -> float:
@@ -147,8 +187,9 @@ which fetches the book's data and installs what the chapters need:
 def _add_repository(config_path: Path) -> None:
     """With a known repository, give the site its repository and launch buttons (Binder
     from environment.yml, and Colab: links only, nothing is loaded from them), Thebe live
-    code (Binder kernels; Thebe itself served from the site), and tell readers of the
-    exercises how to use them, with the Colab set-up cell (:func:`colab_setup`)."""
+    code (sphinx-thebe loads Thebe from its CDN only when the reader launches it, for a
+    Binder kernel), and tell readers of the exercises how to use them, with the Colab set-up
+    cell (:func:`colab_setup`)."""
     url = repository_url()
     if not url:
         return
@@ -167,9 +208,6 @@ def _add_repository(config_path: Path) -> None:
         "colab_url": "https://colab.research.google.com",
         "thebe": True,
     }
-    sphinx = config["sphinx"]["config"]
-    sphinx["html_css_files"].append("vendor/thebe/thebe.css")
-    sphinx["html_js_files"].append("thebe-options.js")
     config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
 
@@ -286,11 +324,13 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
             "file": params_file.name,
             "builder": builder,
             "repository": repository_url(),
+            "inputs": _inputs_digest(params),
         }
     )
     if not force and target.is_dir() and stamp.is_file() and stamp.read_text() == fprint:
         print(f"{target} is up to date (nothing it is built from has changed)", flush=True)
         return target
+    params = import_data(params, name)
     staging = build_dir() / f".staging-{name}-{builder}"
     if staging.exists():
         shutil.rmtree(staging)
@@ -386,10 +426,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
     parser.add_argument("--builder", default="html", choices=["html", "singlehtml", "linkcheck"])
+    parser.add_argument(
+        "--check-publication",
+        action="store_true",
+        help="only check that the parameter file allows publishing the book built from it",
+    )
     args = parser.parse_args(argv)
     try:
         if args.refresh_notebooks is not None:
             refresh_notebooks(args.refresh_notebooks)
+            return 0
+        if args.check_publication:
+            try:
+                check_publication(load_params(args.params))
+            except ParameterError as err:
+                raise BuildError(f"{args.params}: not publishable: {err}") from None
+            print(f"{args.params}: the book built from it may be published")
             return 0
         site = build(args.params, force=args.force, builder=args.builder)
     except BuildError as err:

@@ -6,6 +6,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
+from . import privacy
+from .codebook import Survey, study
 from .registry import Claim, claims, country_sizes
 
 NOT_APPLICABLE = "not applicable"
@@ -38,6 +40,15 @@ def replicate(frame: pd.DataFrame, c: Claim) -> dict[str, object]:
     sub = _subset(frame, c)
     if c.kind == "sample_size":
         n = len(sub)
+        if privacy.small(n):
+            return {
+                **row,
+                "n": None,
+                "denominator": None,
+                "percent": None,
+                "replicated": f"n: {privacy.SUPPRESSED}",
+                "match": "differs",
+            }
         return {
             **row,
             "n": n,
@@ -49,6 +60,15 @@ def replicate(frame: pd.DataFrame, c: Claim) -> dict[str, object]:
     answers = sub[c.variable]
     denominator = int(answers.notna().sum())
     n = int(answers.isin(list(c.counts)).fillna(False).sum())
+    if privacy.hides_percent(n, denominator):
+        return {
+            **row,
+            "n": None,
+            "denominator": None,
+            "percent": "–",
+            "replicated": privacy.SUPPRESSED,
+            "match": "differs",
+        }
     percent = round_percent(n, denominator, c.decimals) if denominator else "–"
     same = n == c.n and percent == c.percent_text
     match = "exact" if same else ("count exact, percent differs" if n == c.n else "differs")
@@ -107,6 +127,21 @@ def distribution(frame: pd.DataFrame, variable: str, synthetic: bool = True) -> 
         )
     out = pd.DataFrame(rows)
     out.attrs["answered"] = total
+    return _suppress_answers(out)
+
+
+def _suppress_answers(table: pd.DataFrame) -> pd.DataFrame:
+    """Private data: answers given by 1 to 4 respondents are left out of a distribution, and
+    so is the next smallest answer when only one would be, since the total (shown) would
+    give it away; ``attrs["suppressed"]`` names them."""
+    hidden = [i for i in table.index if privacy.small(table.at[i, "n"])]
+    if len(hidden) == 1:
+        rest = table.drop(index=hidden)
+        rest = rest[rest["n"] > 0]
+        if len(rest):
+            hidden.append(rest["n"].idxmin())
+    out = table.drop(index=hidden).reset_index(drop=True)
+    out.attrs = {**table.attrs, "suppressed": list(table.loc[hidden, "answer"])}
     return out
 
 
@@ -116,6 +151,7 @@ def comparison(frame: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
     absent; a whole-sample claim on a country subset keeps its replicated value but has no
     published comparator."""
     rows = []
+    hidden: list[str] = []
     for claim_id in ids:
         c = claims()[claim_id]
         if c.country and not (frame["country"] == c.country).any():
@@ -126,6 +162,9 @@ def comparison(frame: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
         if not denominator:
             continue
         n = int(answers.isin(list(c.counts)).fillna(False).sum())
+        if privacy.hides_percent(n, denominator):
+            hidden.append(c.measure)
+            continue
         rows.append(
             {
                 "id": claim_id,
@@ -137,7 +176,9 @@ def comparison(frame: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
             }
         )
     columns = ["id", "label", "reported", "replicated", "n", "denominator"]
-    return pd.DataFrame(rows, columns=columns)
+    out = pd.DataFrame(rows, columns=columns)
+    out.attrs["suppressed"] = hidden
+    return out
 
 
 def describe_comparison(table: pd.DataFrame) -> str:
@@ -151,3 +192,111 @@ def describe_comparison(table: pd.DataFrame) -> str:
         )
         parts.append(f"{r.label}: {r.replicated:.1f}% ({r.n:,} of {r.denominator:,}), {published}")
     return "; ".join(parts) + "." if parts else "No applicable figures."
+
+
+def comparability(survey: Survey) -> str:
+    """Which comparisons with the published figures do not apply to a survey's data, as a
+    phrase to follow the description of the data ('' for the 2017 study's own design)."""
+    if not survey.differs_from_study():
+        return ""
+    base = study()
+    published = list(country_sizes())
+    shared = [c for c in survey.countries if c in published]
+    when = f"surveyed in {survey.year}" if survey.year != base.year else f"of {survey.year}"
+    where = ", ".join(survey.countries)
+    if not shared:
+        return (
+            f"; this is another survey ({when}, in {where}), not the {base.year} study, which "
+            f"surveyed {', '.join(published)}: no published figure applies to these data, "
+            "neither the counts and percentages (marked not applicable) nor the odds ratios, "
+            "which are shown beside these data's only for reference"
+        )
+    left_out = [c for c in published if c not in survey.countries]
+    parts = [f"; this is another survey ({when}, in {where}), not the {base.year} study"]
+    if left_out:
+        parts.append(
+            f": the published figures for {', '.join(left_out)} and for the whole "
+            f"{base.year} sample do not apply (marked not applicable)"
+        )
+    if survey.year != base.year:
+        parts.append(
+            f"{',' if left_out else ':'} and the published figures "
+            f"{'for ' + ', '.join(shared) + ' ' if left_out else ''}describe {base.year}, "
+            "so they are a point of reference, not a result to reproduce"
+        )
+    return "".join(parts)
+
+
+EXACT = "exact"
+COUNT_EXACT = "count exact, percent differs"
+DIFFERS = "differs"
+WITHIN_ERROR = "within sampling error"
+OUTSIDE_ERROR = "outside sampling error"
+DESCRIPTIVE = "descriptive only"
+SUPPRESSED = "suppressed to keep respondents private"
+
+
+def proportion_interval(n: int, denominator: int) -> tuple[float, float]:
+    """The 95% Wilson score interval of ``n / denominator``, in percent (Wilson, 1927)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = proportion_confint(n, denominator, alpha=0.05, method="wilson")
+    return 100 * float(lo), 100 * float(hi)
+
+
+def published_range(c: Claim) -> tuple[float, float]:
+    """The percentages a printed percent stands for: ``64`` is anything from 63.5 to 64.5."""
+    assert c.percent is not None
+    half = 0.5 * 10.0**-c.decimals
+    return c.percent - half, c.percent + half
+
+
+def verdict(row: pd.Series | dict[str, object], c: Claim, data_kind: str) -> str:
+    """The verdict on one replicated count or percent claim (a row of :func:`replicate`),
+    by the rule of the data's kind:
+
+    * ``synthetic`` and ``study``: counts should match exactly (``replicate``'s match);
+    * ``new_sample``: a percentage reproduces when the 95% Wilson interval of the
+      replicated proportion reaches the published percentage (as printed, so anything
+      that rounds to it); a new sample's size is descriptive only;
+    * ``other_population``: every comparison is descriptive only.
+
+    A figure suppressed to keep respondents private (:mod:`helpers.privacy`) is not judged.
+    """
+    match = str(row["match"])
+    if match == NOT_APPLICABLE:
+        return match
+    if pd.isna(row["n"]):
+        return SUPPRESSED
+    if data_kind in ("synthetic", "study"):
+        return match
+    if data_kind == "other_population" or c.kind != "percent":
+        return DESCRIPTIVE
+    lo, hi = proportion_interval(int(row["n"]), int(row["denominator"]))
+    low, high = published_range(c)
+    return WITHIN_ERROR if lo <= high and hi >= low else OUTSIDE_ERROR
+
+
+def judge_all(frame: pd.DataFrame, data_kind: str) -> pd.DataFrame:
+    """Every sample-size and percent claim replicated (:func:`replicate_all`), with its
+    verdict under the rule of ``data_kind``, the 95% Wilson interval of each replicated
+    percentage, and its difference from the published one in percentage points."""
+    out = replicate_all(frame)
+    reg = claims()
+    out["verdict"] = [verdict(r, reg[r["id"]], data_kind) for _, r in out.iterrows()]
+    lows, highs, points = [], [], []
+    for r in out.itertuples():
+        c = reg[r.id]
+        if c.kind != "percent" or pd.isna(r.n) or not r.denominator:
+            lows.append(None)
+            highs.append(None)
+            points.append(None)
+            continue
+        lo, hi = proportion_interval(int(r.n), int(r.denominator))
+        lows.append(lo)
+        highs.append(hi)
+        points.append(100 * int(r.n) / int(r.denominator) - (c.percent or 0.0))
+    out["ci_low"] = pd.array(lows, dtype="Float64")
+    out["ci_high"] = pd.array(highs, dtype="Float64")
+    out["difference_points"] = pd.array(points, dtype="Float64")
+    return out

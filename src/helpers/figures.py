@@ -16,6 +16,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from . import privacy
 from .vega_render import MIME
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -96,6 +97,17 @@ def setup() -> None:
 
 def _describe(chart: alt.TopLevelMixin, description: str) -> alt.TopLevelMixin:
     return chart.properties(description=description)
+
+
+def _private(title: str, description: str, what: str, hidden: list[str]) -> tuple[Any, str]:
+    """Title and description of a chart with parts suppressed (private data): the title
+    gets a subtitle and the description a sentence saying what is not shown."""
+    if not hidden:
+        return title, description
+    subtitle = f"{what} with fewer than {privacy.MIN_COUNT} respondents are not shown (privacy)"
+    return alt.TitleParams(text=title, subtitle=subtitle), description + privacy.sentence(
+        what, hidden
+    )
 
 
 def bar_percent(
@@ -184,6 +196,14 @@ def age_graduation(
         .size()
         .rename(columns={"size": "respondents"})
     )
+    small = counts["respondents"].map(privacy.small).astype(bool)
+    hidden = [
+        f"age {a}+, graduated {y}+" for a, y in counts.loc[small, ["age_band", "year_band"]].values
+    ]
+    counts = counts[~small]
+    title, description = _private(
+        "Age and graduation year of the respondents", description, "Cells", hidden
+    )
     chart = (
         alt.Chart(counts)
         .mark_rect()
@@ -217,6 +237,8 @@ SOURCE_COLOURS = {
 def answer_bars(frame: pd.DataFrame, *, title: str, y_title: str, description: str) -> alt.Chart:
     """Sorted bars of answers (percent of those who answered), coloured by where each count
     comes from; tooltips with n and percent."""
+    hidden = list(frame.attrs.get("suppressed", []))
+    title, description = _private(title, description, "Answers", hidden)
     sources = [s for s in SOURCE_COLOURS if s in set(frame["source"])]
     chart = (
         alt.Chart(frame)
@@ -247,6 +269,8 @@ def reported_vs_replicated(
     frame: pd.DataFrame, *, title: str, y_title: str, description: str
 ) -> alt.LayerChart:
     """Bars of replicated percentages with the published percentage as a black tick."""
+    hidden = list(frame.attrs.get("suppressed", []))
+    title, description = _private(title, description, "Figures", hidden)
     tooltip = [
         alt.Tooltip("label:N", title=y_title),
         alt.Tooltip("replicated:Q", title="replicated %", format=".1f"),
@@ -268,8 +292,20 @@ def reported_vs_replicated(
     return _describe(chart, description)
 
 
-def forest(frame: pd.DataFrame, *, description: str) -> alt.LayerChart:
-    """Forest plot on a log scale: replicated OR with 95% CI, and the published OR."""
+FOREST_TITLE = (
+    "Published odds ratios (orange diamonds) and replicated ones with 95% Wald CIs (blue)"
+)
+
+
+def sourced(title: str, source: str) -> alt.TitleParams:
+    """A chart title with a subtitle naming the respondents the chart was computed from
+    ("synthetic respondents (seed 2017)"): anything built from synthetic respondents says so."""
+    return alt.TitleParams(text=title, subtitle=f"Computed from {source}")
+
+
+def forest(frame: pd.DataFrame, *, description: str, source: str = "") -> alt.LayerChart:
+    """Forest plot on a log scale: replicated OR with 95% Wald CI, and the published OR;
+    with ``source``, a subtitle names the respondents (:func:`sourced`)."""
     data = frame.dropna(subset=["odds_ratio"])
     order = list(data["term"])
     tooltip = [
@@ -301,7 +337,7 @@ def forest(frame: pd.DataFrame, *, description: str) -> alt.LayerChart:
         .encode(x=alt.X("x:Q", scale=scale))
     )
     chart = (one + ci + replicated + published).properties(
-        title="Published odds ratios (orange diamonds) and replicated ones with 95% CIs (blue)",
+        title=sourced(FOREST_TITLE, source) if source else FOREST_TITLE,
         width=WIDTH - 120,
     )
     return _describe(chart, description)
@@ -311,6 +347,10 @@ def probabilities(
     frame: pd.DataFrame, *, variable: str, title: str, y_title: str, description: str
 ) -> alt.Chart:
     """Average predicted probability of the outcome per level of one covariate."""
+    small = frame["observed_n"].map(privacy.small).astype(bool)
+    hidden = [str(v) for v in frame.loc[small, "label"]]
+    frame = frame[~small]
+    title, description = _private(title, description, "Levels", hidden)
     chart = (
         alt.Chart(frame)
         .mark_bar(color=OKABE_ITO[2])
@@ -533,4 +573,155 @@ def probability_dots(
         ),
     )
     chart = (rules + dots).properties(title=title, width=WIDTH - 200)
+    return _describe(chart, description)
+
+
+def specification_curve(
+    estimates: pd.DataFrame,
+    choices: pd.DataFrame,
+    *,
+    default: str,
+    title: str,
+    description: str,
+) -> alt.VConcatChart:
+    """A specification curve with a term selector: for the chosen term, every
+    specification's odds ratio with its 95% CI, sorted (``rank``), the published value as
+    an orange line; below, a dot for each choice each specification made.
+
+    ``estimates``: ``label, rank, odds_ratio, ci_low, ci_high, p_value, claim,
+    published_or, specification``; ``choices``: ``label, rank, choice``.
+    """
+    terms = list(dict.fromkeys(estimates["label"]))
+    pick = alt.param(
+        name="term",
+        value=default,
+        bind=alt.binding_select(options=terms, name="Term shown: "),
+    )
+    chosen = alt.datum.label == pick
+    rank = alt.X(
+        "rank:Q",
+        title="Specifications, sorted by odds ratio",
+        axis=alt.Axis(tickMinStep=1),
+        scale=alt.Scale(zero=False, nice=False, padding=8),
+    )
+    scale = alt.Scale(type="log", zero=False, nice=False, padding=8)
+    base = alt.Chart(estimates).transform_filter(chosen)
+    tooltip = [
+        alt.Tooltip("label:N", title="term"),
+        alt.Tooltip("specification:N"),
+        alt.Tooltip("odds_ratio:Q", title="OR", format=".2f"),
+        alt.Tooltip("ci_low:Q", title="95% CI from", format=".2f"),
+        alt.Tooltip("ci_high:Q", title="95% CI to", format=".2f"),
+        alt.Tooltip("p_value:Q", title="p", format=".2g"),
+        alt.Tooltip("claim:N", title="published claim"),
+    ]
+    claim = alt.Color(
+        "claim:N",
+        title="Published significance claim",
+        scale=alt.Scale(
+            domain=["reproduced", "not reproduced"], range=[OKABE_ITO[0], OKABE_ITO[5]]
+        ),
+        legend=alt.Legend(orient="top"),
+    )
+    intervals = base.mark_rule(strokeWidth=1.5).encode(
+        x=rank,
+        y=alt.Y("ci_low:Q", scale=scale, title="Odds ratio (log scale)"),
+        y2="ci_high:Q",
+        color=claim,
+        tooltip=tooltip,
+    )
+    points = base.mark_point(filled=True, size=40).encode(
+        x=rank,
+        y="odds_ratio:Q",
+        color=claim,
+        shape=alt.Shape("claim:N", legend=None),
+        tooltip=tooltip,
+    )
+    published = base.mark_rule(color=OKABE_ITO[1], strokeWidth=2, strokeDash=[6, 3]).encode(
+        y="published_or:Q",
+        tooltip=[alt.Tooltip("published_or:Q", title="published OR", format=".2f")],
+    )
+    curve = (intervals + points + published).properties(width=WIDTH - 120, height=220)
+    panel = (
+        alt.Chart(choices)
+        .transform_filter(chosen)
+        .mark_square(size=40, color="black")
+        .encode(
+            x=rank,
+            y=alt.Y(
+                "choice:N",
+                title=None,
+                sort=list(dict.fromkeys(choices["choice"])),
+                axis=alt.Axis(labelLimit=340),
+            ),
+            tooltip=[alt.Tooltip("rank:Q", title="specification"), alt.Tooltip("choice:N")],
+        )
+        .properties(width=WIDTH - 120)
+    )
+    chart = alt.vconcat(curve, panel, spacing=6).add_params(pick).properties(title=title)
+    return _describe(chart, description)
+
+
+def calibration(frame: pd.DataFrame, *, title: str, description: str) -> alt.LayerChart:
+    """Observed share against mean predicted probability per group of the prediction, with
+    the observed share's 95% interval and the line of perfect calibration."""
+    axis = alt.Axis(format="%")
+    unit = alt.Scale(domain=[0, 1])
+    tooltip = [
+        alt.Tooltip("group:O", title="decile of prediction"),
+        alt.Tooltip("n:Q", title="respondents", format=","),
+        alt.Tooltip("predicted:Q", title="mean predicted", format=".1%"),
+        alt.Tooltip("observed:Q", title="observed", format=".1%"),
+        alt.Tooltip("observed_low:Q", title="95% CI from", format=".1%"),
+        alt.Tooltip("observed_high:Q", title="95% CI to", format=".1%"),
+    ]
+    base = alt.Chart(frame).encode(
+        x=alt.X("predicted:Q", title="Mean predicted probability", scale=unit, axis=axis),
+        tooltip=tooltip,
+    )
+    line = (
+        alt.Chart(pd.DataFrame({"x": [0.0, 1.0]}))
+        .mark_line(strokeDash=[4, 4], color="gray")
+        .encode(x=alt.X("x:Q", scale=unit), y=alt.Y("x:Q", scale=unit))
+    )
+    bars = base.mark_rule(color=OKABE_ITO[0]).encode(
+        y=alt.Y("observed_low:Q", title="Observed share", scale=unit, axis=axis),
+        y2="observed_high:Q",
+    )
+    dots = base.mark_point(filled=True, size=60, color=OKABE_ITO[0]).encode(y="observed:Q")
+    chart = (line + bars + dots).properties(title=title, width=320, height=320)
+    return _describe(chart, description)
+
+
+def functional_form(frame: pd.DataFrame, *, title: str, description: str) -> alt.FacetChart:
+    """Per continuous covariate: its spline curve on the log-odds scale (with a 95% band)
+    against the straight line of the linear term (orange, dashed), both relative to the
+    median."""
+    tooltip = [
+        alt.Tooltip("label:N", title="covariate"),
+        alt.Tooltip("value:Q", title="value", format=".0f"),
+        alt.Tooltip("spline:Q", title="spline, log odds", format=".2f"),
+        alt.Tooltip("linear:Q", title="linear term, log odds", format=".2f"),
+    ]
+    x = alt.X(
+        "value:Q",
+        title="Value (5th to 95th percentile)",
+        scale=alt.Scale(zero=False),
+        axis=alt.Axis(format="d"),
+    )
+    base = alt.Chart().encode(x=x, tooltip=tooltip)
+    layers = alt.layer(
+        base.mark_area(opacity=0.25, color=OKABE_ITO[0]).encode(
+            y=alt.Y("low:Q", title="Log odds against the median"), y2="high:Q"
+        ),
+        base.mark_line(color=OKABE_ITO[0], strokeWidth=2).encode(y="spline:Q"),
+        base.mark_line(color=OKABE_ITO[1], strokeDash=[6, 3], strokeWidth=2).encode(y="linear:Q"),
+        data=frame,
+    )
+    chart = (
+        layers.properties(width=230, height=200)
+        .facet(column=alt.Column("label:N", title=None))
+        .resolve_scale(x="independent")
+        .properties(title=title)
+    )
     return _describe(chart, description)

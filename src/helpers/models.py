@@ -9,7 +9,9 @@ social service agency; settings other than the five named enter as their own cat
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -17,7 +19,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from .registry import claims
-from .spec import CATEGORICAL, CONTINUOUS, OUTCOME, Term, references, terms
+from .spec import CATEGORICAL, CONTINUOUS, OUTCOME, Term, references, term_label, terms
 
 Z95 = float(stats.norm.ppf(0.975))
 
@@ -30,6 +32,7 @@ class ModelFit:
     data: pd.DataFrame
     formula: str
     dropped: dict[str, str]
+    singular: bool = field(default=False)
 
     @property
     def n(self) -> int:
@@ -52,9 +55,15 @@ def model_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def formula_for(data: pd.DataFrame) -> tuple[str, dict[str, str]]:
-    """The model formula for these rows, dropping covariates the rows make constant."""
-    refs = references()
+def formula_for(
+    data: pd.DataFrame, refs: Mapping[str, str] | None = None
+) -> tuple[str, dict[str, str]]:
+    """The model formula for these rows, dropping covariates the rows make constant.
+
+    ``refs`` overrides reference categories (``{"setting": "other_settings"}``); the others
+    stay the published ones.
+    """
+    refs = {**references(), **(refs or {})}
     parts, dropped = [], {}
     for var in CATEGORICAL:
         levels = set(data[var])
@@ -82,11 +91,120 @@ def term_name(patsy_name: str) -> str:
 
 
 def fit(frame: pd.DataFrame) -> ModelFit:
-    """Fit the published model to respondent-level data."""
+    """Fit the published model to respondent-level data.
+
+    Data too thin for the model (separation, a singular design) do not stop the fit:
+    statsmodels' warnings are silenced, a singular Newton step falls back to BFGS (which
+    leaves the standard errors missing), and :func:`estimability` judges the result."""
     data = model_frame(frame)
     formula, dropped = formula_for(data)
-    result = smf.logit(formula, data).fit(disp=0, maxiter=100)
-    return ModelFit(result=result, data=data, formula=formula, dropped=dropped)
+    model = smf.logit(formula, data)
+    singular = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = model.fit(disp=0, maxiter=100)
+        except np.linalg.LinAlgError:
+            singular = True
+            result = model.fit(disp=0, maxiter=1000, method="bfgs")
+    return ModelFit(result=result, data=data, formula=formula, dropped=dropped, singular=singular)
+
+
+EVENTS_PER_PARAMETER = 10
+"""The fewest events per estimated coefficient for trustworthy logistic regression estimates
+(Peduzzi et al., 1996), counting events in the less common outcome."""
+LARGEST_LOG_ODDS = 10.0
+"""A fitted log odds ratio beyond ±10 (an odds ratio above 22,000 or below 1/22,000), or a
+standard error above 10, is the mark of separation: the estimate runs off to infinity."""
+TOO_FEW_EVENTS = "too few events"
+SEPARATION = "separation"
+
+
+@dataclass(frozen=True)
+class Estimability:
+    """Whether these data can estimate the model and each of its terms."""
+
+    events: int
+    parameters: int
+    separated: dict[str, str]
+    converged: bool
+
+    @property
+    def per_parameter(self) -> float:
+        """Events (in the less common outcome) per estimated coefficient."""
+        return self.events / self.parameters if self.parameters else float("inf")
+
+    @property
+    def too_few_events(self) -> bool:
+        return self.per_parameter < EVENTS_PER_PARAMETER
+
+    @property
+    def events_text(self) -> str:
+        """ "1,186 events for 11 coefficients (108 per coefficient)"."""
+        return (
+            f"{self.events:,} events in the less common outcome for {self.parameters} "
+            f"coefficients ({self.per_parameter:.1f} per coefficient)"
+        )
+
+    def problem(self, term: str) -> str:
+        """Why these data cannot estimate ``term``, starting with the verdict
+        (:data:`TOO_FEW_EVENTS` or :data:`SEPARATION`); '' when they can."""
+        if self.too_few_events:
+            return (
+                f"{TOO_FEW_EVENTS}: {self.events_text}, fewer than the "
+                f"{EVENTS_PER_PARAMETER} per coefficient the rule of thumb asks for"
+            )
+        if term in self.separated:
+            return f"{SEPARATION}: {self.separated[term]}"
+        return ""
+
+    @property
+    def model_problem(self) -> str:
+        """Why the model as a whole cannot be estimated; '' when it can."""
+        if self.too_few_events:
+            return self.problem("")
+        if not self.converged and not self.separated:
+            return f"{SEPARATION}: the fit did not converge"
+        return ""
+
+
+def estimability(model: ModelFit) -> Estimability:
+    """Judge whether the data can estimate the model: enough events per coefficient
+    (:data:`EVENTS_PER_PARAMETER`), and, term by term, no separation: a category whose
+    respondents all had the outcome, or none did, or an estimate or standard error that
+    runs off (:data:`LARGEST_LOG_ODDS`)."""
+    res = model.result
+    y = model.data["y"]
+    events = int(min(y.sum(), len(y) - y.sum()))
+    parameters = len(res.params) - 1
+    separated: dict[str, str] = {}
+    for t in terms():
+        if t.level and t.variable not in model.dropped:
+            group = y[model.data[t.variable] == t.level]
+            if len(group) and group.nunique() == 1:
+                who = (
+                    "the one respondent in this group"
+                    if len(group) == 1
+                    else f"all {len(group):,} respondents in this group"
+                )
+                had = "had" if group.iloc[0] == 1 else "had no"
+                separated[t.name] = f"{who} {had} contact outside work hours"
+    for name, b in res.params.items():
+        term = term_name(str(name))
+        se = res.bse[name]
+        if term in separated or term == "Intercept":
+            continue
+        if not np.isfinite(se) or abs(b) > LARGEST_LOG_ODDS or se > LARGEST_LOG_ODDS:
+            separated[term] = (
+                "the estimate runs off towards infinity (log odds ratio "
+                f"{b:.1f}, standard error {se:.1f})"
+                if np.isfinite(se)
+                else "no standard error (the design cannot tell this term apart)"
+            )
+    converged = bool(res.mle_retvals.get("converged", False)) and not model.singular
+    return Estimability(
+        events=events, parameters=parameters, separated=separated, converged=converged
+    )
 
 
 def p_bracket(p_bound: float) -> str:
@@ -95,9 +213,11 @@ def p_bracket(p_bound: float) -> str:
 
 
 def coefficient_table(model: ModelFit) -> pd.DataFrame:
-    """One row per published (or assumed) term: replicated OR, 95% CI and p beside the
-    published OR and p bound."""
+    """One row per published (or assumed) term: replicated OR, 95% Wald CI and p beside the
+    published OR and p bound, and whether these data can estimate the term
+    (``estimable``; ``not_estimable_because`` says why not, see :func:`estimability`)."""
     res = model.result
+    judged = estimability(model)
     params = {term_name(k): v for k, v in res.params.items()}
     bse = {term_name(k): v for k, v in res.bse.items()}
     pvalues = {term_name(k): v for k, v in res.pvalues.items()}
@@ -113,9 +233,10 @@ def coefficient_table(model: ModelFit) -> pd.DataFrame:
         }
         if t.name in params:
             b, se = params[t.name], bse[t.name]
-            lo, hi = np.exp(b - Z95 * se), np.exp(b + Z95 * se)
+            with np.errstate(over="ignore", invalid="ignore"):
+                estimate, lo, hi = np.exp([b, b - Z95 * se, b + Z95 * se])
             row.update(
-                odds_ratio=float(np.exp(b)),
+                odds_ratio=float(estimate),
                 ci_low=float(lo),
                 ci_high=float(hi),
                 p_value=float(pvalues[t.name]),
@@ -124,6 +245,7 @@ def coefficient_table(model: ModelFit) -> pd.DataFrame:
                 if c and c.p_bound
                 else None,
             )
+            row["not_estimable_because"] = judged.problem(t.name)
         else:
             row.update(
                 odds_ratio=None,
@@ -132,9 +254,12 @@ def coefficient_table(model: ModelFit) -> pd.DataFrame:
                 p_value=None,
                 covers_published=None,
                 in_published_bracket=None,
+                not_estimable_because="not in these data",
             )
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out["estimable"] = out["not_estimable_because"] == ""
+    return out
 
 
 def _same_side(log_or: float, t: Term) -> bool:
@@ -193,3 +318,25 @@ def probability_contrast(model: ModelFit, variable: str, level: str) -> dict[str
         "risk_ratio": p1 / p0,
         "odds_ratio": odds.get(f"{variable}[{level}]", np.nan),
     }
+
+
+def for_readers(table: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`coefficient_table` for readers: each term by its reader's name (``label``),
+    no numbers for a term these data cannot estimate, and the verdicts in words
+    (``ci_covers``, ``significant``; ``estimability``: "estimable" or why not)."""
+    out = table.copy()
+    out["label"] = [term_label(t) for t in out["term"]]
+    blank = ~out["estimable"]
+    for col in ("odds_ratio", "ci_low", "ci_high", "p_value"):
+        out[col] = out[col].astype(float).where(~blank)
+    published = out["provenance"] == "published"
+    out["ci_covers"] = [
+        ("yes" if c else "no") if ok and pub else "–"
+        for c, ok, pub in zip(out["covers_published"], ~blank, published, strict=True)
+    ]
+    out["significant"] = [
+        ("yes" if s else "no") if ok and pub else "–"
+        for s, ok, pub in zip(out["in_published_bracket"], ~blank, published, strict=True)
+    ]
+    out["estimability"] = out["not_estimable_because"].replace("", "estimable")
+    return out

@@ -30,7 +30,15 @@ BROWSER_FLAGS = [
 ]
 """Flags for Chromium on these machines (as root, no GPU, no network beyond localhost) and
 in containers (a small /dev/shm)."""
-CHROMIUM_FLAGS = ["--headless", *BROWSER_FLAGS, "--no-pdf-header-footer"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    *BROWSER_FLAGS,
+    "--no-pdf-header-footer",
+    "--generate-pdf-document-outline",
+]
+"""Printing flags. Chromium writes a tagged PDF (structure tree, document language, charts as
+figures with their descriptions as alternative text) by itself; the outline adds the
+chapters and sections as bookmarks."""
 
 
 INSTALL_BROWSER = "make browser"

@@ -203,6 +203,21 @@ def with_missing_covariates(design: Design, fraction: float) -> Design:
     return replace(design, missing_covariates=fraction, label=f"{fraction:.0%} covariates missing")
 
 
+def with_role_mix(design: Design, name: str, share: float) -> Design:
+    """The design with ``share`` of each setting with a fixed role mix in the named role
+    (``role[psychotherapy]``), the other roles of that mix rescaled."""
+    level = name.rstrip("]").split("[")[1]
+    mixes = {
+        setting: {
+            r: share if r == level else v * (1 - share) / (1 - mix[level]) for r, v in mix.items()
+        }
+        for setting, mix in design.role_in_setting.items()
+    }
+    return calibrate_intercept(
+        replace(design, role_in_setting=mixes, label=f"{share:.0%} of fixed mixes in {level}")
+    )
+
+
 def with_independent_roles(design: Design) -> Design:
     """Roles drawn independently of settings (no fixed role mix in any setting)."""
     return calibrate_intercept(
@@ -212,15 +227,53 @@ def with_independent_roles(design: Design) -> Design:
 
 @dataclass
 class Batch:
-    """Generated replications: design matrices (R, n, p), outcomes (R, n), and the true
-    coefficients of each replication (R, p)."""
+    """Generated replications. Each respondent is a covariate cell (country × setting ×
+    role: ``cell`` (R, n), whose categorical covariate vectors are the rows of ``base``
+    (C, p)) with a centred graduation year and age (R, n); outcomes ``y`` (R, n) and the
+    true coefficients of each replication ``beta`` (R, p)."""
 
-    X: np.ndarray
     y: np.ndarray
     country: np.ndarray
     setting: np.ndarray
     role: np.ndarray
+    cell: np.ndarray
+    grad: np.ndarray
+    age: np.ndarray
+    base: np.ndarray
     beta: np.ndarray
+
+    @property
+    def X(self) -> np.ndarray:
+        """The full design matrices (R, n, p), intercept first, in :func:`term_names` order."""
+        names = term_names()
+        X = self.base[self.cell]
+        X[..., names.index("graduation_year")] = self.grad
+        X[..., names.index("age")] = self.age
+        return X
+
+    def head(self, size: int) -> Batch:
+        """The first ``size`` replications."""
+        return Batch(
+            y=self.y[:size],
+            country=self.country[:size],
+            setting=self.setting[:size],
+            role=self.role[:size],
+            cell=self.cell[:size],
+            grad=self.grad[:size],
+            age=self.age[:size],
+            base=self.base,
+            beta=self.beta[:size],
+        )
+
+    def linear_predictor(self, beta: np.ndarray) -> np.ndarray:
+        """``X @ beta`` for each replication (R, n), through the cells, without building X."""
+        names = term_names()
+        ig, ia = names.index("graduation_year"), names.index("age")
+        offset = beta @ self.base.T  # (R, C): the continuous columns of base are zero
+        eta = np.take_along_axis(offset, self.cell, axis=1)
+        eta += beta[:, ig, None] * self.grad
+        eta += beta[:, ia, None] * self.age
+        return eta
 
 
 def _categorical(
@@ -297,35 +350,26 @@ def generate_batch(
     by_cell = role_table(design).reshape(len(countries) * len(sets), len(rls))
     role = _categorical(rng, shape, country_idx[None, :] * len(sets) + setting, by_cell)
 
-    names = term_names()
-    X = np.zeros((replications, n, len(names)))
-    X[..., 0] = 1.0
-    for j, t in enumerate(terms(), start=1):
-        if t.variable == "country":
-            X[..., j] = (country_idx == countries.index(t.level))[None, :]
-        elif t.variable == "setting":
-            X[..., j] = setting == sets.index(t.level)
-        elif t.variable == "role":
-            X[..., j] = role == rls.index(t.level)
-        elif t.variable == "age":
-            X[..., j] = age - CENTRE["age"]
-        elif t.variable == "graduation_year":
-            X[..., j] = grad_year - CENTRE["graduation_year"]
-    y = np.zeros(shape)
-    # the truth has its own stream, drawn from in every design, so that designs that differ
-    # only in their truth see the same covariates and outcome draws (common random numbers)
-    beta = draw_truth(design, replications, np.random.default_rng(rng.integers(2**63)))
-    if with_outcome:
-        prob = special.expit(np.einsum("rnp,rp->rn", X, beta))
-        y = (rng.random(shape) < prob).astype(float)
-    return Batch(
-        X=X,
-        y=y,
+    base, _ = _cell_layout(tuple(countries))
+    cell = (country_idx[None, :] * len(sets) + setting) * len(rls) + role
+    batch = Batch(
+        y=np.zeros(shape),
         country=np.broadcast_to(country_idx, shape),
         setting=setting,
         role=role,
-        beta=beta,
+        cell=cell,
+        grad=grad_year - CENTRE["graduation_year"],
+        age=age - CENTRE["age"],
+        base=base,
+        # the truth has its own stream, drawn from in every design, so that designs that
+        # differ only in their truth see the same covariates and outcome draws (common
+        # random numbers)
+        beta=draw_truth(design, replications, np.random.default_rng(rng.integers(2**63))),
     )
+    if with_outcome:
+        prob = special.expit(batch.linear_predictor(batch.beta))
+        batch.y = (rng.random(shape) < prob).astype(float)
+    return batch
 
 
 def true_coefficients(design: Design) -> np.ndarray:
@@ -475,3 +519,13 @@ def calibrate_intercept(design: Design) -> Design:
         if abs(step) < 1e-12:
             break
     return replace(design, intercept=alpha)
+
+
+def share_outside(design: Design, role: str, setting: str) -> float:
+    """The share of the model sample in a role (``role[psychotherapy]``) but not in a
+    practice setting (``private_practice``)."""
+    names = term_names()
+    cs = cells(design)
+    in_role = cs.base[:, names.index(role)] == 1
+    in_setting = cs.base[:, names.index(f"setting[{setting}]")] == 1
+    return float(cs.prob[in_role & ~in_setting].sum())

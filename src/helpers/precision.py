@@ -31,6 +31,7 @@ from . import store
 from .audit import abstract_ladder, bracket, bracket_text, z_for
 from .population import (
     Design,
+    age_bins,
     cells,
     expectation,
     linear_predictors,
@@ -83,9 +84,9 @@ def _term(name: str) -> Term:
     return next(t for t in terms() if t.name == name)
 
 
-def published_bracket(name: str) -> tuple[float, float]:
-    """The published p bracket of a model term, on the abstract's ladder."""
-    return bracket(claims()[_term(name).claim_id].p_bound or 0)
+def published_bracket(name: str, ladder: tuple[float, ...] | None = None) -> tuple[float, float]:
+    """The published p bracket of a model term, on the abstract's ladder (or another)."""
+    return bracket(claims()[_term(name).claim_id].p_bound or 0, ladder)
 
 
 def expected(design: Design) -> pd.DataFrame:
@@ -136,10 +137,16 @@ def calibrated_terms() -> list[str]:
     ]
 
 
-def target_z(name: str) -> float:
-    """The middle of a term's published bracket on the z scale."""
-    lower, upper = published_bracket(name)
-    return (z_for(lower) + z_for(upper)) / 2
+MIDDLE = 0.5
+"""Where in its bracket, on the z scale, each calibrated term's expected z is put: 0 at the
+weak end (p at the bracket's bound), 1 at the strong end (p at its lower end)."""
+
+
+def target_z(name: str, position: float = MIDDLE, ladder: tuple[float, ...] | None = None) -> float:
+    """The expected z at ``position`` within a term's published bracket on the z scale."""
+    lower, upper = published_bracket(name, ladder)
+    weak, strong = z_for(upper), z_for(lower)
+    return weak + position * (strong - weak)
 
 
 def expected_z(design: Design, name: str) -> float:
@@ -221,20 +228,33 @@ class Calibration:
     table: pd.DataFrame
 
 
-def calibrated(prior: Design, sweeps: int = 30, tol: float = 1e-4) -> Calibration:
-    """Scale each calibrated group so that its term's expected z is the middle of its
-    published bracket: Gauss–Seidel over the groups, each a one-dimensional root search
-    over the group's size (scaling one setting rescales the others, so a few sweeps are
-    needed). Where no feasible size reaches the target, the nearest feasible size is kept
-    and the table says so."""
+def calibrated(
+    prior: Design,
+    position: float = MIDDLE,
+    ladder: tuple[float, ...] | None = None,
+    sweeps: int = 30,
+    tol: float = 1e-4,
+) -> Calibration:
+    """Scale each calibrated group so that its term's expected z sits at ``position`` within
+    its published bracket (by default the middle, on the z scale): Gauss–Seidel over the
+    groups, each a one-dimensional root search over the group's size (scaling one setting
+    rescales the others, so a few sweeps are needed). Where no feasible size reaches the
+    target, the nearest feasible size is kept and the table says so.
+
+    The middle is a central choice, not the most probable one: any size that puts the
+    expected z inside the bracket agrees with the published numbers, and the scenarios
+    (:mod:`helpers.scenarios`) take the bracket's ends too. Averaged over positions spread
+    evenly across a bracket, each term's chance of p below its bound is close to its chance
+    at the middle."""
     names = calibrated_terms()
     reached = dict.fromkeys(names, True)
     current = prior
+    targets = {n: target_z(n, position, ladder) for n in names}
     for _ in range(sweeps):
         for name in names:
-            factor, reached[name] = _solve(current, name, target_z(name))
+            factor, reached[name] = _solve(current, name, targets[name])
             current = scale_groups(current, {name: factor})
-        if all(abs(expected_z(current, n) - target_z(n)) < tol for n in names if reached[n]):
+        if all(abs(expected_z(current, n) - targets[n]) < tol for n in names if reached[n]):
             break
     result = scale_groups(current, {}, label="calibrated to the published brackets")
     rows = []
@@ -248,7 +268,7 @@ def calibrated(prior: Design, sweeps: int = 30, tol: float = 1e-4) -> Calibratio
                 "calibrated_share": group_share(result, name),
                 "allowed_low": low,
                 "allowed_high": high,
-                "target_z": target_z(name),
+                "target_z": targets[name],
                 "reached": reached[name],
             }
         )
@@ -326,4 +346,46 @@ def compare(designs: dict[str, Design], z_max: float = 12.0) -> pd.DataFrame:
                     "in_bracket": row.in_bracket,
                 }
             )
+    return pd.DataFrame(rows)
+
+
+def conditional_truth_z(z_observed: float, threshold: float) -> float:
+    """The true z that maximises the likelihood of an estimate at ``z_observed`` given that
+    it was kept because its p fell below ``threshold`` in its direction (the conditional,
+    truncated-normal likelihood): a much stronger correction for selection than
+    :func:`winners_curse_truth`'s one step, and a much noisier one."""
+    c = z_for(threshold)
+
+    def slope(mu: float) -> float:
+        x = mu - c
+        return (z_observed - mu) - float(np.exp(stats.norm.logpdf(x) - stats.norm.logcdf(x)))
+
+    return float(optimize.brentq(slope, -10.0, z_observed))
+
+
+def expected_counts(design: Design) -> pd.DataFrame:
+    """For each published contrast (a group against its reference), the expected number of
+    respondents in the group and, among them, with and without the outcome, under the
+    design: the counts that small-sample behaviour depends on."""
+    cs = cells(design)
+    weight = age_bins(design)[1][cs.country, :, 0]
+    risk = (special.expit(linear_predictors(design, cs=cs)) * weight).sum(axis=1)
+    names = term_names()
+    rows = []
+    for t in terms():
+        if not (t.claim_id and t.level):
+            continue
+        inside = cs.base[:, names.index(t.name)] == 1
+        n = design.n_model * float(cs.prob[inside].sum())
+        events = design.n_model * float(cs.prob[inside] @ risk[inside])
+        rows.append(
+            {
+                "term": t.name,
+                "label": t.label,
+                "n": n,
+                "events": events,
+                "non_events": n - events,
+                "rarer": min(events, n - events),
+            }
+        )
     return pd.DataFrame(rows)

@@ -10,9 +10,11 @@ what drives the results.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from . import store
+from .audit import FINER_LADDER
 from .population import (
     Design,
     calibrate_intercept,
@@ -20,6 +22,7 @@ from .population import (
     with_graduation_spread,
     with_independent_roles,
     with_missing_covariates,
+    with_role_mix,
 )
 from .precision import (
     calibrated,
@@ -32,6 +35,7 @@ from .precision import (
 
 MISSING = 0.2
 """The share of the model sample lost to missing covariates in that scenario."""
+PSYCHOTHERAPY = "role[psychotherapy]"
 
 
 @dataclass(frozen=True)
@@ -56,17 +60,13 @@ class Scenario:
         return self.truth_only or self.fits_brackets
 
 
-def _recalibrated(key: str, design: Design) -> Design:
-    return store.cached(f"scenario-{key}", {}, lambda: calibrated(design).design)
+WEAK, STRONG = 0.05, 0.95
+"""Positions within each bracket (on the z scale, 0 = weak end at the bound, 1 = strong end)
+of the scenarios that put every calibrated term near one end of its bracket."""
 
 
-def _missing_spread(canonical: Design) -> Design:
-    def compute() -> Design:
-        z = expected_z(canonical, "graduation_year")
-        spread = with_graduation_z(with_missing_covariates(prior_design(), MISSING), z)
-        return calibrated(spread).design
-
-    return store.cached("scenario-missing-spread", {}, compute)
+def _stored(key: str, compute: Callable[[], Design]) -> Design:
+    return store.cached(f"scenario-{key}", {}, compute)
 
 
 def scenarios() -> list[Scenario]:
@@ -74,37 +74,79 @@ def scenarios() -> list[Scenario]:
     canonical = canonical_design()
     prior = prior_design()
     spread = prior.age_at_graduation["gamma_scale"]
-    out = [
+    shrunk = calibrate_intercept(
+        replace(canonical, log_odds=winners_curse_truth(canonical), label="one-step shrink")
+    )
+    weak = _stored("weak", lambda: calibrated(prior, position=WEAK).design)
+    strong = _stored(
+        "strong",
+        lambda: calibrated(with_graduation_spread(prior, spread * 2), position=STRONG).design,
+    )
+    return [
         Scenario(
             "canonical",
             "calibrated (canonical)",
             canonical,
             False,
-            "small groups sized so that each term's expected p is mid-bracket; most private "
-            "practitioners provide psychotherapy",
+            "each small group sized so that its term's expected z is at the middle of its "
+            "bracket; 90% of private practitioners provide psychotherapy",
+        ),
+        Scenario(
+            "weak",
+            "weak end of every bracket",
+            weak,
+            False,
+            f"each small group sized so that its term's expected z is {WEAK:.0%} of the way "
+            "into its bracket from the bound",
+        ),
+        Scenario(
+            "strong",
+            "strong end of every bracket",
+            strong,
+            False,
+            f"each small group sized {STRONG:.0%} of the way into its bracket, and age at "
+            "graduation twice as spread (graduation year's bracket has no strong end)",
+        ),
+        Scenario(
+            "weak-shrunk",
+            "weak end of every bracket, odds ratios shrunk",
+            calibrate_intercept(
+                replace(weak, log_odds=winners_curse_truth(weak), label="weak end, shrunk")
+            ),
+            True,
+            "the weak end of every bracket, with each true odds ratio shrunk one step for "
+            "the winner's curse: the least favourable corner",
+        ),
+        Scenario(
+            "finer",
+            "finer ladder of p thresholds",
+            _stored("finer", lambda: calibrated(prior, ladder=FINER_LADDER).design),
+            False,
+            "p < .05 read as .01 ≤ p < .05 (a ladder .05, .01, .005, .001), groups calibrated "
+            "to the middle of those brackets",
         ),
         Scenario(
             "independent",
-            "calibrated, roles independent of settings",
-            _recalibrated("independent", with_independent_roles(prior)),
+            "roles independent of settings",
+            _stored("independent", lambda: calibrated(with_independent_roles(prior)).design),
             False,
-            "the same calibration with roles drawn independently of settings",
+            "the calibration with roles drawn independently of practice settings",
         ),
         Scenario(
-            "missing",
-            f"calibrated, {MISSING:.0%} covariates missing",
-            _recalibrated("missing", with_missing_covariates(prior, MISSING)),
+            "mix70",
+            "70% of private practitioners provide psychotherapy",
+            _stored("mix70", lambda: calibrated(with_role_mix(prior, PSYCHOTHERAPY, 0.7)).design),
             False,
-            "the published model may have lost respondents to missing covariates "
-            "(complete cases), with the groups calibrated again",
+            "the calibration with fewer psychotherapists in private practice",
         ),
         Scenario(
             "missing-spread",
-            f"calibrated, {MISSING:.0%} covariates missing, age at graduation more spread",
-            _missing_spread(canonical),
+            f"{MISSING:.0%} covariates missing, age at graduation more spread",
+            _stored("missing-spread", lambda: _missing_spread(canonical)),
             False,
-            "as the previous, with age at graduation spread so that graduation year keeps "
-            "the expected z it has in the canonical design",
+            "the published model may have lost respondents to missing covariates (complete "
+            "cases): groups calibrated again, and age at graduation spread so that "
+            "graduation year keeps its canonical expected z",
         ),
         Scenario(
             "rounding",
@@ -115,24 +157,18 @@ def scenarios() -> list[Scenario]:
         ),
         Scenario(
             "shrunk",
-            "published odds ratios shrunk for the winner's curse",
-            calibrate_intercept(
-                replace(
-                    canonical,
-                    log_odds=winners_curse_truth(canonical),
-                    label="shrunk for the winner's curse",
-                )
-            ),
+            "odds ratios shrunk one step for the winner's curse",
+            shrunk,
             True,
             "each true odds ratio smaller than published by the exaggeration that selection "
-            "for significance implies",
+            "for significance would give at the published value (a one-step correction)",
         ),
         Scenario(
-            "prior",
-            "prior shares, before calibration",
-            prior,
+            "spread-double",
+            "age at graduation twice as spread",
+            with_graduation_spread(canonical, spread * 2),
             False,
-            "the group sizes as first assumed, before calibration",
+            "age and graduation year less strongly correlated",
         ),
         Scenario(
             "spread-half",
@@ -142,14 +178,20 @@ def scenarios() -> list[Scenario]:
             "age and graduation year more strongly correlated",
         ),
         Scenario(
-            "spread-double",
-            "age at graduation twice as spread",
-            with_graduation_spread(canonical, spread * 2),
+            "prior",
+            "prior shares, before calibration",
+            prior,
             False,
-            "age and graduation year less strongly correlated",
+            "the group sizes as first assumed; they fit the published bounds read as bounds, "
+            "not as brackets",
         ),
     ]
-    return out
+
+
+def _missing_spread(canonical: Design) -> Design:
+    z = expected_z(canonical, "graduation_year")
+    spread = with_graduation_z(with_missing_covariates(prior_design(), MISSING), z)
+    return calibrated(spread).design
 
 
 def scenario(key: str) -> Scenario:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from .audit import precision_ranges
 from .population import Design, age_bins, cells, linear_predictors, term_names
 from .precision import expected_se
 from .spec import terms
@@ -61,25 +62,37 @@ def standardised_risks(
     return risk(reference), risk(level)
 
 
+def _evalue_at_limit(design: Design, name: str, beta: float, se: float, units: float) -> float:
+    """The E-value of the 95% confidence limit nearer 1 of an estimate ``beta`` with
+    standard error ``se`` (1 when the interval reaches 1), through standardised risks."""
+    limit = beta - np.sign(beta) * Z95 * se
+    if np.sign(limit) != np.sign(beta):
+        return 1.0
+    q0, q1 = standardised_risks(design, name, log_or=limit, units=units)
+    return evalue(q1 / q0)
+
+
 def evalue_table(design: Design) -> pd.DataFrame:
     """E-values of each published odds ratio under the design, and of the 95% confidence
-    limit nearer 1 that a survey of the design would give around it (expected SE).
+    limit nearer 1: the limit a survey of the design would give around it (expected SE;
+    for the calibrated groups this follows from the calibration's target), and the range
+    of limits the published bracket alone allows (the audit's range of standard errors).
 
     Per-year slopes (age, graduation year) are taken per ``PER_YEARS`` years, a contrast
-    large enough to mean something in practice.
+    large enough to mean something in practice; their odds ratios per ten years are derived
+    from the published per-year ones.
     """
     se = expected_se(design)
+    allowed = precision_ranges().set_index("id")
     rows = []
     for t in terms():
         if not t.claim_id:
             continue
         units = 1.0 if t.level else float(PER_YEARS)
         beta = design.log_odds[t.name]
-        limit = beta - np.sign(beta) * Z95 * float(se[t.name])
         p0, p1 = standardised_risks(design, t.name, units=units)
-        q0, q1 = standardised_risks(design, t.name, log_or=limit, units=units)
-        rr, rr_limit = p1 / p0, q1 / q0
-        crosses = np.sign(limit) != np.sign(beta)
+        rr = p1 / p0
+        se_low, se_high = allowed.loc[t.claim_id, ["se_low", "se_high"]]
         rows.append(
             {
                 "term": t.name,
@@ -92,7 +105,9 @@ def evalue_table(design: Design) -> pd.DataFrame:
                 "sqrt_or": float(np.exp(beta * units / 2)),
                 "max_risk_ratio": 1 / p0,
                 "evalue": evalue(rr),
-                "evalue_ci": 1.0 if crosses else evalue(rr_limit),
+                "evalue_ci": _evalue_at_limit(design, t.name, beta, float(se[t.name]), units),
+                "evalue_ci_low": _evalue_at_limit(design, t.name, beta, float(se_high), units),
+                "evalue_ci_high": _evalue_at_limit(design, t.name, beta, float(se_low), units),
             }
         )
     return pd.DataFrame(rows)

@@ -43,45 +43,105 @@ class Fits:
     converged: np.ndarray
 
 
-def fit_batched(X: np.ndarray, y: np.ndarray, max_iter: int = 30, tol: float = 1e-10) -> Fits:
-    """Logistic regression on a stack of data sets at once, by Newton–Raphson (IRLS)."""
-    R, _, p = X.shape
-    beta = np.zeros((R, p))
-    rate = np.clip(y.mean(axis=1), 1e-6, 1 - 1e-6)
-    beta[:, 0] = np.log(rate / (1 - rate))
+@dataclass
+class _Cells:
+    """What every Newton step of the batched fit reuses: each respondent's flat (replication,
+    cell) index, the continuous columns and their products."""
+
+    index: np.ndarray
+    shape: tuple[int, int]
+    grad: np.ndarray
+    age: np.ndarray
+    products: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(cls, batch: Batch) -> _Cells:
+        R, C = batch.cell.shape[0], batch.base.shape[0]
+        g, a = batch.grad, batch.age
+        return cls(
+            index=(np.arange(R)[:, None] * C + batch.cell).ravel(),
+            shape=(R, C),
+            grad=g,
+            age=a,
+            products=(g * g, g * a, a * a),
+        )
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """Per replication and cell, the sum of ``values`` (R, n) over its respondents."""
+        R, C = self.shape
+        return np.bincount(self.index, weights=values.ravel(), minlength=R * C).reshape(R, C)
+
+
+def _information(batch: Batch, cells: _Cells, w: np.ndarray) -> np.ndarray:
+    """X' W X for every replication (R, p, p), from sums over the covariate cells: the
+    categorical columns are the same for everyone in a cell, so only the weights and the
+    two continuous columns need summing over respondents."""
+    names = term_names()
+    ig, ia = names.index("graduation_year"), names.index("age")
+    info = np.einsum("rc,ci,cj->rij", cells.sums(w), batch.base, batch.base)
+    for j, column in ((ig, cells.grad), (ia, cells.age)):
+        cross = cells.sums(w * column) @ batch.base  # (R, p)
+        info[:, :, j] += cross
+        info[:, j, :] += cross
+    gg, ga, aa = (np.einsum("rn,rn->r", w, product) for product in cells.products)
+    info[:, ig, ig], info[:, ia, ia] = gg, aa
+    info[:, ig, ia] = info[:, ia, ig] = ga
+    return info
+
+
+def _score(batch: Batch, cells: _Cells, residual: np.ndarray) -> np.ndarray:
+    """X' (y - mu) for every replication (R, p), through the cells."""
+    names = term_names()
+    score = cells.sums(residual) @ batch.base
+    score[:, names.index("graduation_year")] = np.einsum("rn,rn->r", residual, cells.grad)
+    score[:, names.index("age")] = np.einsum("rn,rn->r", residual, cells.age)
+    return score
+
+
+def fit_batched(
+    batch: Batch, start: np.ndarray | None = None, max_iter: int = 30, tol: float = 1e-10
+) -> Fits:
+    """Logistic regression on a stack of data sets at once, by Newton–Raphson (IRLS),
+    with the information and score summed over covariate cells (no design matrix).
+
+    ``start`` gives starting values (R, p), by default the intercept-only fit; the
+    log-likelihood is concave, so they change only how many steps the fit takes, not where
+    it ends."""
+    R, p = batch.y.shape[0], batch.base.shape[1]
+    if start is None:
+        beta = np.zeros((R, p))
+        rate = np.clip(batch.y.mean(axis=1), 1e-6, 1 - 1e-6)
+        beta[:, 0] = np.log(rate / (1 - rate))
+    else:
+        beta = np.array(start, dtype=float)
+    cells = _Cells.of(batch)
     converged = np.zeros(R, dtype=bool)
-    Xt = X.transpose(0, 2, 1)
-    weighted = np.empty_like(X)
-
-    def hessian(mu: np.ndarray) -> np.ndarray:
-        np.multiply(X, (mu * (1.0 - mu))[..., None], out=weighted)
-        return np.matmul(weighted.transpose(0, 2, 1), X)
-
     for _ in range(max_iter):
-        mu = special.expit(np.matmul(X, beta[..., None])[..., 0])
-        grad = np.matmul(Xt, (y - mu)[..., None])[..., 0]
-        step = np.linalg.solve(hessian(mu), grad[..., None])[..., 0]
+        mu = special.expit(batch.linear_predictor(beta))
+        step = np.linalg.solve(
+            _information(batch, cells, mu * (1.0 - mu)),
+            _score(batch, cells, batch.y - mu)[..., None],
+        )[..., 0]
         beta += step
         converged = np.abs(step).max(axis=1) < tol
         if converged.all():
             break
-    mu = special.expit(np.matmul(X, beta[..., None])[..., 0])
-    se = np.sqrt(np.diagonal(np.linalg.inv(hessian(mu)), axis1=1, axis2=2))
+    mu = special.expit(batch.linear_predictor(beta))
+    information = _information(batch, cells, mu * (1.0 - mu))
+    se = np.sqrt(np.diagonal(np.linalg.inv(information), axis1=1, axis2=2))
     return Fits(beta=beta, se=se, converged=converged)
 
 
 def batch_frame(batch: Batch, r: int, countries: list[str]) -> pd.DataFrame:
     """One replication as the respondent-style data frame the plain path fits."""
-    names = term_names()
     return pd.DataFrame(
         {
             "y": batch.y[r].astype(int),
             "country": np.array(countries, dtype=object)[batch.country[r]],
             "role": np.array(roles(), dtype=object)[batch.role[r]],
             "setting": np.array(settings(), dtype=object)[batch.setting[r]],
-            "graduation_year": batch.X[r, :, names.index("graduation_year")]
-            + CENTRE["graduation_year"],
-            "age": batch.X[r, :, names.index("age")] + CENTRE["age"],
+            "graduation_year": batch.grad[r] + CENTRE["graduation_year"],
+            "age": batch.age[r] + CENTRE["age"],
         }
     )
 
@@ -92,7 +152,7 @@ def fit_statsmodels(batch: Batch, countries: list[str]) -> Fits:
     import statsmodels.formula.api as smf
 
     names = term_names()
-    R = batch.X.shape[0]
+    R = batch.y.shape[0]
     beta, se = np.full((R, len(names)), np.nan), np.full((R, len(names)), np.nan)
     converged = np.zeros(R, dtype=bool)
     for r in range(R):
@@ -124,19 +184,24 @@ def simulate(
     replications: int, seed: int, engine: str = "batched", design: Design | None = None
 ) -> pd.DataFrame:
     """Run the simulation study: one row per replication and coefficient, with the true
-    value of that replication beside the estimate."""
+    value of that replication beside the estimate.
+
+    Replications come in chunks of :data:`CHUNK`, chunk ``k`` drawn from its own generator
+    (seeded by ``[seed, k]``) and always at full size (a last, partial chunk keeps its first
+    replications). So replication ``r`` is the same survey whatever the number of
+    replications, and two designs that differ only in their truth share every covariate and
+    outcome draw: common random numbers, for paired comparisons."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if replications < 1:
         raise ValueError(f"replications must be at least 1, not {replications}")
     design = design or canonical_design()
-    rng = np.random.default_rng(seed)
     names = term_names()
     parts, start = [], 0
-    for size in _chunks(replications):
-        batch = generate_batch(design, size, rng)
+    for k, size in enumerate(_chunks(replications)):
+        batch = generate_batch(design, CHUNK, np.random.default_rng([seed, k])).head(size)
         fits = (
-            fit_batched(batch.X, batch.y)
+            fit_batched(batch, start=batch.beta)
             if engine == "batched"
             else fit_statsmodels(batch, list(design.country_counts))
         )

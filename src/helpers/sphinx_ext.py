@@ -4,33 +4,27 @@
   error in the browser console.
 * Inline scripts added twice (sphinx-thebe's configuration) are written once, so the page
   does not fail with "Identifier ... has already been declared".
-* Thebe (live code) is loaded from the site's own copy in ``_static/vendor/thebe`` instead
-  of unpkg.com, so activating it loads nothing from a third-party server.
 * The single-page build (for the PDF) gets the node visitors extensions register for HTML.
+* Two accessibility fixes in the page body (found by axe-core): MyST-NB's "Show code cell
+  source" toggles lose the aria-label "Toggle hidden content" that hid their visible text
+  from their accessible name (WCAG 2.5.3, label in name); the entries of docutils' citation
+  list (role "list") become list items instead of the deprecated "doc-biblioentry", which
+  a list may not hold.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sphinx.application import Sphinx
 
-THEBE_CDN = re.compile(r'"https://unpkg\.com/thebe@[^"]+"')
-THEBE_VENDORED = 'document.documentElement.dataset.content_root + "_static/vendor/thebe/index.js"'
+HIDDEN_CONTENT_LABEL = '<summary aria-label="Toggle hidden content">'
+CITATION_ROLE = 'role="doc-biblioentry"'
 
 
-def _vendored_thebe(script: Any) -> Any:
-    """sphinx-thebe's configuration script, pointing at the vendored Thebe."""
-    attributes = getattr(script, "attributes", {}) or {}
-    body = attributes.get("body") or ""
-    if not THEBE_CDN.search(body):
-        return script
-    return type(script)(
-        script.filename,
-        priority=script.priority,
-        **{**attributes, "body": THEBE_CDN.sub(THEBE_VENDORED, body)},
-    )
+def accessible_body(body: str) -> str:
+    """The page body with MyST-NB's toggles named by their text and citations as list items."""
+    return body.replace(HIDDEN_CONTENT_LABEL, "<summary>").replace(CITATION_ROLE, 'role="listitem"')
 
 
 def _page_context(
@@ -42,8 +36,10 @@ def _page_context(
         key = (str(getattr(script, "filename", script) or ""), attributes.get("body"))
         if key not in seen:
             seen.add(key)
-            unique.append(_vendored_thebe(script))
+            unique.append(script)
     context["script_files"] = unique
+    if "body" in context:
+        context["body"] = accessible_body(context["body"])
     if not context.get("default_mode"):
         context["default_mode"] = "auto"
 

@@ -5,8 +5,9 @@ in which every published count (and the item non-response the audit implies) hol
 construction. Unpublished values come from ``data/assumptions.yaml``. The regression's
 outcome (contact outside work hours) is drawn from the logistic model with the published
 odds ratios *conditional on its published number of events*: conditioning a logistic
-model on its event count removes only the intercept, so the slopes keep their published
-values in expectation and the count holds exactly.
+model on its event count removes only the intercept, so the published odds ratios stay the
+true values of the model the data are drawn from (each data set's estimates scatter around
+them, with maximum likelihood's small-sample bias) and the count holds exactly.
 """
 
 from __future__ import annotations
