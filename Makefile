@@ -63,7 +63,7 @@ linkcheck: $(STAMP)
 	$(BIN)/python -m helpers.build --builder linkcheck
 
 pdf: $(STAMP)
-	$(BIN)/python -m helpers.pdf
+	$(BIN)/python -m helpers.pdf --params $(PARAMS)
 
 student: $(STAMP)
 	$(BIN)/python -m helpers.student
