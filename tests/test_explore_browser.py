@@ -24,6 +24,7 @@ pytestmark = [pytest.mark.slow, needs_browser]
 
 VENDOR = ROOT / "book" / "_static" / "vendor"
 LIBRARIES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
+CHARTS_JS = ROOT / "book" / "_static" / "book-charts.js"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -54,7 +55,8 @@ def pages(tmp_path_factory: pytest.TempPathFactory, specs: dict) -> Iterator[str
     folder = tmp_path_factory.mktemp("explorables")
     for lib in LIBRARIES:
         shutil.copy2(VENDOR / lib, folder / lib)
-    scripts = "".join(f'<script src="{lib}"></script>' for lib in LIBRARIES)
+    shutil.copy2(CHARTS_JS, folder / CHARTS_JS.name)
+    scripts = "".join(f'<script src="{lib}"></script>' for lib in (*LIBRARIES, CHARTS_JS.name))
     for name, spec in specs.items():
         (folder / f"{name}.html").write_text(
             f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{name}</title>'
@@ -115,7 +117,9 @@ def _wait_drawn(page, div: str) -> None:
 
 
 def _control(page, div: str, param: str):
-    return page.locator(f"#{div} .vega-bindings [name='{param}']").first
+    """A chart's control: in the group of controls the book puts before the chart
+    (helpers.vega_render), outside the image."""
+    return page.locator(f"#{div}-controls [name='{param}']").first
 
 
 def _move(page, control, kind: str) -> None:
@@ -151,8 +155,10 @@ def test_every_control_redraws_its_chart(browser, pages: str, specs: dict, name:
         order = ([first[0]] if first else []) + [p for p in controls if not first or p != first[0]]
         for param in order:
             control = _control(page, div, param)
-            # a native input, labelled by its visible name, reachable with the Tab key
+            # a native input, labelled by its visible name, reachable with the Tab key, and
+            # not inside the chart's image (whose content a screen reader does not enter)
             assert control.evaluate("el => el.labels.length > 0 && el.tabIndex >= 0"), param
+            assert control.evaluate("el => el.closest('[role=img]') === null"), param
             label = control.evaluate("el => el.labels[0].textContent")
             bound = next(p["bind"]["name"] for p in spec["params"] if p["name"] == param)
             assert bound.strip() in label, (param, label)
