@@ -194,3 +194,15 @@ def test_live_code_only_when_the_repository_is_known(site: Path) -> None:
     published build (tested in the browser) does, loading Thebe only when it is launched."""
     page = (site / "notebooks" / "03_regression.html").read_text(encoding="utf-8")
     assert "btn-launch-thebe" not in page and "initThebe" not in page
+
+
+def test_class_data_are_downloadable_from_the_book(site: Path) -> None:
+    """The book built on its own synthetic respondents offers them, with the class survey
+    and the codebook, in three formats: linked from the data page, and at stable addresses
+    under data/ (a book built from a respondent file offers none: test_privacy)."""
+    from helpers import downloads
+
+    page = (site / "book" / "class_data.html").read_text(encoding="utf-8")
+    for name in downloads.files():
+        assert (site / "data" / name).stat().st_size > 0, name
+        assert re.search(rf'href="[^"]*_downloads/[0-9a-f]+/{re.escape(name)}"', page), name

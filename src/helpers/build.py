@@ -249,9 +249,20 @@ def outputs_table(folder: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_generated(src: Path, timings: dict[str, float], total: float) -> None:
-    """Pages the build writes for itself: runtime of this build, the outputs map, and the
-    data a class can download with the table that links them."""
+NO_DOWNLOADS = """\
+This copy of the book was built from a respondent file, not from its own synthetic
+respondents, so it offers none of the synthetic files for download: a class's or a study's
+real respondents never leave it through this page. The book built without a data file (the
+canonical one) offers them here.
+"""
+
+
+def _write_generated(
+    src: Path, timings: dict[str, float], total: float, data_downloads: bool = True
+) -> None:
+    """Pages the build writes for itself: runtime of this build, the outputs map, and (for a
+    book built on its own synthetic respondents) the data a class can download with the
+    table that links them."""
     folder = src / "book" / "_generated"
     folder.mkdir(parents=True, exist_ok=True)
     rows = "\n".join(f"| {name} | {sec:.1f} s |" for name, sec in timings.items())
@@ -265,6 +276,9 @@ def _write_generated(src: Path, timings: dict[str, float], total: float) -> None
         encoding="utf-8",
     )
     (folder / "outputs.md").write_text(outputs_table(src / "notebooks"), encoding="utf-8")
+    if not data_downloads:
+        (folder / "downloads.md").write_text(NO_DOWNLOADS, encoding="utf-8")
+        return
     downloads.write(folder / DATA_DOWNLOADS)
     (folder / "downloads.md").write_text(
         downloads.page_text(f"_generated/{DATA_DOWNLOADS}"), encoding="utf-8"
@@ -351,7 +365,10 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
         timings = {nb.name: _execute(nb, src / "notebooks" / nb.name, params) for nb in notebooks()}
     finally:
         del os.environ["SWICT_OUTPUT_DIR"]
-    _write_generated(src, timings, time.perf_counter() - started)
+    # a book built from a respondent file offers no synthetic downloads: files of the same
+    # respondents (the class survey, say) must not leave a build that treats them as real
+    data_downloads = not params.get("data_file")
+    _write_generated(src, timings, time.perf_counter() - started, data_downloads)
     print("building the site ...", flush=True)
     env = dict(os.environ)
     if builder != "html":
@@ -375,7 +392,8 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
     if builder != "linkcheck":
         for name in DOWNLOADS:
             shutil.copy2(src / "notebooks" / name, site / name)
-        shutil.copytree(src / "book" / "_generated" / DATA_DOWNLOADS, site / DATA_DOWNLOADS)
+        if data_downloads:
+            shutil.copytree(src / "book" / "_generated" / DATA_DOWNLOADS, site / DATA_DOWNLOADS)
     stamp.unlink(missing_ok=True)
     _swap(site, target)
     shutil.rmtree(staging)
