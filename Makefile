@@ -8,7 +8,7 @@ PARAMS ?= notebooks/params/canonical.yaml
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help book notebooks test serve lab lock bench clean env linkcheck pdf browser
+.PHONY: help book notebooks test serve lab lock bench clean env linkcheck pdf browser student
 
 help:
 	@echo "make book    - set up (first time), execute the notebooks and build _build/html"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench   - print the benchmarks"
 	@echo "make pdf     - the whole book as one PDF (_build/pdf/book.pdf; needs Chromium)"
 	@echo "make browser - install Chromium for the PDF and the browser tests"
+	@echo "make student - the student edition: chapters without solutions, exercise notebooks, a zip (_build/student)"
 
 env: $(STAMP)
 
@@ -52,7 +53,7 @@ lock:
 	rm -rf _build/lockenv && $(PYTHON) -m venv _build/lockenv
 	_build/lockenv/bin/python -m pip install --quiet --upgrade pip
 	grep -v '^#' requirements.lock > _build/lock-constraints.txt
-	_build/lockenv/bin/python -m pip install --quiet '.[test]' \
+	_build/lockenv/bin/python -m pip install --quiet '.[book,test]' \
 		$(if $(UPGRADE),,-c _build/lock-constraints.txt)
 	{ echo "# Exact versions of the whole environment (Python 3.11). Generated from pyproject.toml by 'make lock'; do not edit."; \
 	  _build/lockenv/bin/python -m pip freeze --all --exclude socialwork-ict-replication | grep -v '^pip=='; } > requirements.lock
@@ -62,7 +63,10 @@ linkcheck: $(STAMP)
 	$(BIN)/python -m helpers.build --builder linkcheck
 
 pdf: $(STAMP)
-	$(BIN)/python -m helpers.pdf
+	$(BIN)/python -m helpers.pdf --params $(PARAMS)
+
+student: $(STAMP)
+	$(BIN)/python -m helpers.student
 
 # Debian's Chromium where apt-get can install it (as root); Playwright's own build elsewhere.
 browser: $(STAMP)

@@ -148,14 +148,16 @@ def test_results_chapters_glue_their_numbers(site: Path) -> None:
     assert "What holds by construction" in front
 
 
-def test_exercises_show_the_colab_setup_cell(site: Path) -> None:
-    html = (site / "book" / "exercises.html").read_text(encoding="utf-8")
-    block = re.search(r'<div class="highlight-ipython[^"]*">.*?</pre>', html, flags=re.S)
-    assert block, "the Colab set-up cell is not a code block"
-    code = re.sub(r"<[^>]+>", "", block.group(0))
-    # built without a known repository: the placeholder the reader is told to replace
-    assert "git clone --depth 1 REPOSITORY_URL /content/book" in code
-    assert "%cd /content/book" in code
+def test_a_book_without_its_repository_promises_no_launch_buttons(site: Path) -> None:
+    """Built without knowing its repository (as here), no page shows a placeholder for its
+    address, and the exercises send readers to JupyterLab, not to launch buttons or a
+    Colab cell the book cannot fill in (the published build: test_browser)."""
+    placeholder = re.compile(r"(?<![$\w])REPOSITORY_URL")  # $BOOK_REPOSITORY_URL may be named
+    for page in site.rglob("*.html"):
+        assert not placeholder.search(_text(page)), page.relative_to(site)
+    exercises = _text(site / "book" / "exercises.html")
+    assert "make lab" in exercises
+    assert "launch button" not in exercises and "git clone" not in exercises
 
 
 def _committed_tables() -> list[tuple[str, str]]:
@@ -195,3 +197,15 @@ def test_live_code_only_when_the_repository_is_known(site: Path) -> None:
     published build (tested in the browser) does, loading Thebe only when it is launched."""
     page = (site / "notebooks" / "03_regression.html").read_text(encoding="utf-8")
     assert "btn-launch-thebe" not in page and "initThebe" not in page
+
+
+def test_class_data_are_downloadable_from_the_book(site: Path) -> None:
+    """The book built on its own synthetic respondents offers them, with the class survey
+    and the codebook, in three formats: linked from the data page, and at stable addresses
+    under data/ (a book built from a respondent file offers none: test_privacy)."""
+    from helpers import downloads
+
+    page = (site / "book" / "class_data.html").read_text(encoding="utf-8")
+    for name in downloads.files():
+        assert (site / "data" / name).stat().st_size > 0, name
+        assert re.search(rf'href="[^"]*_downloads/[0-9a-f]+/{re.escape(name)}"', page), name

@@ -165,11 +165,15 @@
     var view = document.createElement("div");
     view.className = "vega-chart-view";
     chart.element.appendChild(view);
-    return vegaEmbed(view, themed(chart.spec, chart.patches), {
-      actions: false,
-      renderer: "canvas",
-      tooltip: { theme: chart.mode },
-    }).then(function (result) {
+    var options = { actions: false, renderer: "canvas", tooltip: { theme: chart.mode } };
+    /* An explorable's controls go in their own group before the chart (helpers.vega_render),
+       not inside the image, whose content a screen reader does not enter. */
+    var controls = document.getElementById(chart.id + "-controls");
+    if (controls) {
+      controls.replaceChildren();
+      options.bind = controls;
+    }
+    return vegaEmbed(view, themed(chart.spec, chart.patches), options).then(function (result) {
       chart.result = result;
       // Vega names its container a "graphics-document": the image around it speaks instead
       ["role", "aria-roledescription", "aria-label"].forEach(function (name) {

@@ -27,6 +27,7 @@ import papermill
 import yaml
 from traitlets.config import Config
 
+from . import downloads
 from .dataio import DataFileError
 from .params import ParameterError, check_publication, data_path, needs_import
 from .params import check_file as check_parameters
@@ -44,6 +45,9 @@ KERNEL = "python3"
 # network, and the kernel has no transport warning to print.
 KERNEL_CONFIG = Config({"KernelManager": {"transport": "ipc"}})
 DOWNLOADS = ("ledger.csv", "instrument-datapackage.zip", "instrument.html")
+DATA_DOWNLOADS = "data"
+"""The folder, at the top of the site, of the synthetic data a class can download
+(:mod:`helpers.downloads`); the build writes it under ``book/_generated`` for the pages."""
 
 
 class BuildError(RuntimeError):
@@ -157,17 +161,41 @@ def repository_url() -> str:
     return ""
 
 
+def colab_setup(url: str) -> list[str]:
+    """The lines of the first cell of a notebook opened in Colab: the book's data and
+    helpers come from its repository, and only what the chapters need is installed (the
+    package without its ``book`` and ``test`` extras)."""
+    return [
+        f"!git clone --depth 1 {url} /content/book",
+        "!pip install --quiet /content/book",
+        "%cd /content/book",
+    ]
+
+
+RUN_EXERCISES = """\
+Each can be done in the browser: open any chapter notebook with the launch button (Binder or
+Colab) at the top of its page, or run `make lab` locally, and add a cell. Binder starts with
+everything installed. Colab starts with the notebook alone, so there first run this cell,
+which fetches the book's data and installs what the chapters need:
+
+```ipython
+{setup}
+```
+"""
+
+
 def _add_repository(config_path: Path) -> None:
     """With a known repository, give the site its repository and launch buttons (Binder
     from environment.yml, and Colab: links only, nothing is loaded from them), Thebe live
     code (sphinx-thebe loads Thebe from its CDN only when the reader launches it, for a
-    Binder kernel), and write its address into the Colab set-up cell the exercises show."""
+    Binder kernel), and tell readers of the exercises how to use them, with the Colab set-up
+    cell (:func:`colab_setup`)."""
     url = repository_url()
     if not url:
         return
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
     substitutions = config["parse"]["myst_substitutions"]
-    substitutions["colab_setup"] = substitutions["colab_setup"].replace("REPOSITORY_URL", url)
+    substitutions["run_exercises"] = RUN_EXERCISES.format(setup="\n".join(colab_setup(url)))
     config["repository"] = {
         "url": url,
         "branch": os.environ.get("BOOK_BRANCH", "main"),
@@ -221,8 +249,20 @@ def outputs_table(folder: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_generated(src: Path, timings: dict[str, float], total: float) -> None:
-    """Pages the build writes for itself: runtime of this build, and the outputs map."""
+NO_DOWNLOADS = """\
+This copy of the book was built from a respondent file, not from its own synthetic
+respondents, so it offers none of the synthetic files for download: a class's or a study's
+real respondents never leave it through this page. The book built without a data file (the
+canonical one) offers them here.
+"""
+
+
+def _write_generated(
+    src: Path, timings: dict[str, float], total: float, data_downloads: bool = True
+) -> None:
+    """Pages the build writes for itself: runtime of this build, the outputs map, and (for a
+    book built on its own synthetic respondents) the data a class can download with the
+    table that links them."""
     folder = src / "book" / "_generated"
     folder.mkdir(parents=True, exist_ok=True)
     rows = "\n".join(f"| {name} | {sec:.1f} s |" for name, sec in timings.items())
@@ -236,6 +276,13 @@ def _write_generated(src: Path, timings: dict[str, float], total: float) -> None
         encoding="utf-8",
     )
     (folder / "outputs.md").write_text(outputs_table(src / "notebooks"), encoding="utf-8")
+    if not data_downloads:
+        (folder / "downloads.md").write_text(NO_DOWNLOADS, encoding="utf-8")
+        return
+    downloads.write(folder / DATA_DOWNLOADS)
+    (folder / "downloads.md").write_text(
+        downloads.page_text(f"_generated/{DATA_DOWNLOADS}"), encoding="utf-8"
+    )
 
 
 def _swap(new: Path, target: Path) -> None:
@@ -318,7 +365,10 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
         timings = {nb.name: _execute(nb, src / "notebooks" / nb.name, params) for nb in notebooks()}
     finally:
         del os.environ["SWICT_OUTPUT_DIR"]
-    _write_generated(src, timings, time.perf_counter() - started)
+    # a book built from a respondent file offers no synthetic downloads: files of the same
+    # respondents (the class survey, say) must not leave a build that treats them as real
+    data_downloads = not params.get("data_file")
+    _write_generated(src, timings, time.perf_counter() - started, data_downloads)
     print("building the site ...", flush=True)
     env = dict(os.environ)
     if builder != "html":
@@ -342,6 +392,8 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
     if builder != "linkcheck":
         for name in DOWNLOADS:
             shutil.copy2(src / "notebooks" / name, site / name)
+        if data_downloads:
+            shutil.copytree(src / "book" / "_generated" / DATA_DOWNLOADS, site / DATA_DOWNLOADS)
     stamp.unlink(missing_ok=True)
     _swap(site, target)
     shutil.rmtree(staging)

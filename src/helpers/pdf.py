@@ -8,6 +8,7 @@ and printing the HTML keeps the PDF identical in content to the site.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .build import CANONICAL, BuildError, build
+from .build import CANONICAL, BuildError, build, target_for
 from .paths import build_dir, project_root
 
 BROWSER_FLAGS = [
@@ -73,7 +74,9 @@ def chromium() -> str:
 
 
 def make_pdf(params_file: Path | None = None) -> Path:
-    """Build the single-page book and print it to ``_build/pdf/book.pdf``."""
+    """Build the single-page book and print it to ``_build/pdf/book.pdf``, and put a copy
+    beside the HTML site of the same parameters (``book.pdf``, which the front page links)
+    when that site has been built."""
     params_file = params_file or project_root() / "notebooks" / "params" / f"{CANONICAL}.yaml"
     site = build(params_file, builder="singlehtml")
     # the single page is written under the root document's folder, but its links to the
@@ -98,15 +101,18 @@ def make_pdf(params_file: Path | None = None) -> Path:
         if not printed.is_file() or printed.stat().st_size == 0:
             raise BuildError("Chromium did not write the PDF")
         printed.replace(out)
-    site_html = build_dir() / "html"
+    site_html = target_for(params_file.stem)
     if site_html.is_dir():
         shutil.copy2(out, site_html / "book.pdf")
     return out
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.pdf", description=__doc__)
+    parser.add_argument("--params", type=Path, help="parameters file (default: the canonical)")
+    args = parser.parse_args(argv)
     try:
-        path = make_pdf()
+        path = make_pdf(args.params)
     except (BuildError, subprocess.CalledProcessError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

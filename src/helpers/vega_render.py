@@ -67,7 +67,9 @@ def chart_html(spec: dict[str, Any]) -> str:
     The chart is one image named by its title and described by its text description (a
     ``<details>`` element after it, linked by ``aria-describedby``), in a frame that scrolls
     sideways when the chart is wider than the page; its colours for the light and the dark
-    page come with it (helpers.chart_theme).
+    page come with it (helpers.chart_theme). A chart with controls (parameters bound to
+    inputs: the explorables of helpers.explore) gets them in a group of their own before
+    it, outside the image, where a keyboard and a screen reader reach them.
     """
     div = chart_id(spec)
     title = chart_title(spec) or "Chart"
@@ -79,8 +81,14 @@ def chart_html(spec: dict[str, Any]) -> str:
         if description
         else ""
     )
+    controls = (
+        f'<div class="vega-chart-controls" id="{div}-controls" role="group" '
+        f'aria-label="Controls of the chart {html.escape(title)}"></div>'
+        if any("bind" in p for p in spec.get("params", []))
+        else ""
+    )
     return (
-        f'<div class="vega-chart-frame"><div class="vega-chart" id="{div}" role="img" '
+        f'{controls}<div class="vega-chart-frame"><div class="vega-chart" id="{div}" role="img" '
         f'aria-label="{html.escape(title)}"{described}></div></div>{text}\n'
         f'<script type="text/javascript">drawBookChart("{div}", '
         f"{_script_json(spec, sort_keys=True)}, {_script_json(chart_theme.patches(spec))});"
