@@ -92,6 +92,29 @@ def test_odds_table_never_offers_an_impossible_risk_ratio() -> None:
             assert row.root <= 1
 
 
+class _Datum(dict):
+    """A row as a Vega expression sees it: ``datum.risk``."""
+
+    __getattr__ = dict.__getitem__
+
+
+def test_odds_chart_computes_what_the_table_holds() -> None:
+    """The chart computes its curves from one row per reference risk; run in Python, its
+    calculations give the table's risk ratios, E-values and other group's risks."""
+    table = explore.odds_risk_table()
+    for row in table.itertuples():
+        for k, risk in enumerate(row.risk):
+            datum = _Datum(risk=risk)
+            names = {"datum": datum, "or_value": row.odds, "sqrt": math.sqrt, "max": max}
+            for field, expression in explore.ODDS_CALCULATIONS.items():
+                datum[field] = eval(expression, names)  # noqa: S307 - the chart's own arithmetic
+            assert datum.rr == pytest.approx(row.rr[k], rel=1e-3)
+            assert datum.evalue == pytest.approx(row.evalue[k], rel=1e-3)
+            assert datum.other == pytest.approx(row.other[k], rel=1e-3)
+            assert datum.root == pytest.approx(row.root, rel=1e-3)
+            assert datum.root_evalue == pytest.approx(row.root_evalue, rel=1e-3)
+
+
 def _grid_point(term: str, effect: int, share: float | None = None):
     rows = explore.power_table()
     rows = rows[rows["term"] == term].reset_index(drop=True)

@@ -430,6 +430,23 @@ def _odds_description(table: pd.DataFrame, odds: float, risk: int) -> str:
     )
 
 
+ODDS_CALCULATIONS = {
+    "odds": "or_value",
+    "reference_odds": "datum.risk / (100 - datum.risk) * or_value",
+    "rr": "datum.reference_odds / (1 + datum.reference_odds) / (datum.risk / 100)",
+    "rr_away": "max(datum.rr, 1 / datum.rr)",
+    "evalue": "datum.rr_away + sqrt(datum.rr_away * (datum.rr_away - 1))",
+    "other": "datum.rr * datum.risk",
+    "root": "sqrt(or_value)",
+    "root_away": "max(datum.root, 1 / datum.root)",
+    "root_evalue": "datum.root_away + sqrt(datum.root_away * (datum.root_away - 1))",
+}
+"""The chart's calculations, in order, per reference risk (percent) at the odds ratio of
+the slider (``or_value``): the same arithmetic as :func:`risk_ratio` and
+:func:`sensitivity.evalue`, written so that a test can run it in Python too. Computing in
+the chart keeps its data to one row per reference risk."""
+
+
 def odds_and_risk() -> alt.VConcatChart:
     """Explorable: the risk ratio an odds ratio implies at a reference risk, beside the
     square-root approximation, and where the approximation fails."""
@@ -446,9 +463,8 @@ def odds_and_risk() -> alt.VConcatChart:
             min=int(RISKS[0]), max=int(RISKS[-1]), step=2, name="Risk in the reference group (%) "
         ),
     )
-    table = odds_risk_table()
-    chosen = alt.Chart(table).transform_filter("abs(datum.odds - or_value) < 1e-6")
-    curve = chosen.transform_flatten(["risk", "rr", "evalue", "other"])
+    risks = pd.DataFrame({"risk": [int(r) for r in RISKS], "ceiling": _sig(100 / RISKS)})
+    curve = alt.Chart(risks).transform_calculate(**ODDS_CALCULATIONS)
     series = ["Risk ratio the odds ratio implies", "√OR (the approximation)", "Largest possible"]
     colour = alt.Color(
         "series:N",
@@ -469,7 +485,9 @@ def odds_and_risk() -> alt.VConcatChart:
         axis=alt.Axis(values=[0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50]),
     )
     band = (
-        chosen.transform_filter("datum.fails_from != null")
+        alt.Chart(risks.head(1))
+        .transform_calculate(root="sqrt(or_value)", fails_from="100 / datum.root")
+        .transform_filter("datum.root > 1")
         .mark_rect(color=OKABE_ITO[1], opacity=0.25)
         .encode(
             x=alt.X("fails_from:Q", scale=alt.Scale(domain=[0, 100])),
@@ -498,7 +516,7 @@ def odds_and_risk() -> alt.VConcatChart:
         .encode(x=x, y=alt.Y("root:Q", scale=y_scale), color=colour)
     )
     ceiling = (
-        alt.Chart(pd.DataFrame({"risk": RISKS, "ceiling": _sig(100 / RISKS)}))
+        alt.Chart(risks)
         .transform_calculate(series=f"'{series[2]}'")
         .mark_line(strokeWidth=2)
         .encode(
@@ -536,7 +554,7 @@ def odds_and_risk() -> alt.VConcatChart:
         .add_params(odds_param, risk_param)
         .properties(title="Odds ratio and risk ratio: when does √OR work?")
     )
-    return _explorable(out, "odds_and_risk", _odds_description(table, odds, risk))
+    return _explorable(out, "odds_and_risk", _odds_description(odds_risk_table(), odds, risk))
 
 
 # ---------------------------------------------------------------------------------------
