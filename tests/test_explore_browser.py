@@ -299,9 +299,11 @@ def test_explorables_draw_and_respond_in_jupyterlab(
                 timeout=90_000,
             )
             for _ in range(6):  # the menu is inert until the kernel has started: retry
-                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-                page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
                 try:
+                    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click(timeout=10_000)
+                    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click(
+                        timeout=10_000
+                    )
                     page.wait_for_function(
                         "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
                         ".some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))",
