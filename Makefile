@@ -8,11 +8,12 @@ PARAMS ?= notebooks/params/canonical.yaml
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help book notebooks test serve lab lock bench clean env linkcheck pdf browser student
+.PHONY: help book notebooks test lint serve lab lock bench clean env linkcheck pdf browser student
 
 help:
 	@echo "make book    - set up (first time), execute the notebooks and build _build/html"
-	@echo "make test    - set up (first time) and run every test"
+	@echo "make test    - set up (first time), lint (ruff) and run every test"
+	@echo "make lint    - ruff check and ruff format --check, as make test and pre-commit run them"
 	@echo "make serve   - serve _build/html on http://localhost:8000"
 	@echo "make lab     - open JupyterLab from the project's environment"
 	@echo "make notebooks - re-execute the committed notebooks in place (the canonical run)"
@@ -31,14 +32,18 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 book: $(STAMP)
-	$(BIN)/python -m helpers.build --params $(PARAMS)
+	$(BIN)/python -m helpers.tools.build --params $(PARAMS)
 
 notebooks: $(STAMP)
-	$(BIN)/python -m helpers.build --refresh-notebooks
+	$(BIN)/python -m helpers.tools.build --refresh-notebooks
 
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 		-p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 
 serve:
 	@test -d _build/html || { echo "no _build/html yet: run 'make book' first"; exit 1; }
@@ -57,16 +62,16 @@ lock:
 		$(if $(UPGRADE),,-c _build/lock-constraints.txt)
 	{ echo "# Exact versions of the whole environment (Python 3.11). Generated from pyproject.toml by 'make lock'; do not edit."; \
 	  _build/lockenv/bin/python -m pip freeze --all --exclude socialwork-ict-replication | grep -v '^pip=='; } > requirements.lock
-	$(or $(wildcard $(BIN)/python),_build/lockenv/bin/python) -m helpers.lockfile requirements.lock environment.yml
+	$(or $(wildcard $(BIN)/python),_build/lockenv/bin/python) -m helpers.tools.lockfile requirements.lock environment.yml
 
 linkcheck: $(STAMP)
-	$(BIN)/python -m helpers.build --builder linkcheck
+	$(BIN)/python -m helpers.tools.build --builder linkcheck
 
 pdf: $(STAMP)
-	$(BIN)/python -m helpers.pdf --params $(PARAMS)
+	$(BIN)/python -m helpers.tools.pdf --params $(PARAMS)
 
 student: $(STAMP)
-	$(BIN)/python -m helpers.student
+	$(BIN)/python -m helpers.tools.student
 
 # Debian's Chromium where apt-get can install it (as root); Playwright's own build elsewhere.
 browser: $(STAMP)
@@ -77,7 +82,7 @@ browser: $(STAMP)
 	fi
 
 bench: $(STAMP)
-	$(BIN)/python -m helpers.bench
+	$(BIN)/python -m helpers.tools.bench
 
 clean:
 	rm -rf _build

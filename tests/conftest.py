@@ -8,34 +8,25 @@ they fail instead.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import http.server
-import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from helpers import build, synth
-from helpers.assumptions import value as assumed
-from helpers.pdf import BROWSER_FLAGS, INSTALL_BROWSER, find_chromium
+from helpers.science import synth
+from helpers.science.assumptions import value as assumed
+from helpers.tools import build
+from helpers.tools.pdf import BROWSER_FLAGS, INSTALL_BROWSER
+from support import (
+    CHROMIUM,
+    NO_BROWSER,
+    REPOSITORY,
+    ROOT,
+    serve,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = find_chromium()
-REQUIRE_BROWSER = os.environ.get("SWICT_REQUIRE_BROWSER") == "1"
-REPOSITORY = "https://github.com/example/socialwork-ict-replication"
-NO_BROWSER = "no Chromium found: a user-facing check that needs a browser"
-needs_browser = pytest.mark.skipif(CHROMIUM is None and not REQUIRE_BROWSER, reason=NO_BROWSER)
 _not_run: list[str] = []
 
 
@@ -63,72 +54,11 @@ def published_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return build.build(params)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve(site: Path) -> Iterator[str]:
-    """A built site served on localhost; yields its base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-
-
 @pytest.fixture(scope="session")
 def server(published_site: Path) -> Iterator[str]:
     """The published book on localhost, one server for every browser test."""
     with serve(published_site) as url:
         yield url
-
-
-def book_pages() -> list[str]:
-    """Every page of the book's table of contents, as paths of the built site."""
-    import yaml
-
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]] + [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
-    return [f"{f}.html" for f in files]
-
-
-def visit(browser, url: str, base: str, **options):
-    """A new browser context with ``page`` at ``url``, and the console errors and requests
-    to other servers than ``base`` it has seen."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
-    page = context.new_page()
-    errors: list[str] = []
-    foreign: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on(
-        "request",
-        lambda r: None if r.url.startswith((base, "data:", "blob:")) else foreign.append(r.url),
-    )
-    page.goto(url, wait_until="load")
-    page.wait_for_load_state("networkidle")
-    return context, page, errors, foreign
-
-
-CHARTS_SETTLED = """() => {
-    if (document.readyState !== "complete") return false;
-    const divs = document.querySelectorAll(".vega-chart");
-    const failed = Array.from(divs).filter(
-        d => d.textContent.startsWith("Chart failed to render")).length;
-    return (window.bookCharts || []).length + failed === divs.length;
-}"""
-
-
-def wait_for_charts(page) -> int:
-    """Wait until every chart on the page has either rendered or reported its failure
-    (counted only once the page has finished parsing); return how many there are."""
-    page.wait_for_function(CHARTS_SETTLED, timeout=60_000)
-    return page.locator(".vega-chart").count()
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -158,78 +88,3 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def canonical_frame() -> pd.DataFrame:
     """The synthetic respondents of the canonical seed."""
     return synth.generate(int(assumed("canonical_seed")))
-
-
-def committed_outputs() -> Iterator[tuple[str, dict]]:
-    """Every output stored in the committed chapter notebooks, with its notebook's name."""
-    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        for cell in nb["cells"]:
-            for output in cell.get("outputs", []):
-                yield path.stem, output
-
-
-def tree_hash(folder: Path) -> str:
-    """A hash of every file under a folder, names and contents."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m helpers ...`` as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "helpers", *args], cwd=cwd, capture_output=True, text=True
-    )
-
-
-@contextlib.contextmanager
-def jupyter(app: str, root: Path, home: Path, token: str, *options: str) -> Iterator[str]:
-    """A Jupyter ``app`` (``lab`` or ``server``) from the project's environment on localhost,
-    serving ``root``, with its configuration kept under ``home``; yields its base URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(home / "config"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-        "JUPYTER_DATA_DIR": str(home / "data"),
-    }
-    env.pop("SWICT_ROOT", None)
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("jupyter")),
-            app,
-            "--no-browser",
-            "--allow-root",
-            f"--ServerApp.port={port}",
-            "--ServerApp.ip=127.0.0.1",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            *options,
-        ],
-        cwd=root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"jupyter {app} did not start")
-                time.sleep(0.5)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)

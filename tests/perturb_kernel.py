@@ -6,7 +6,7 @@ It is copied into the IPython profile of the kernels that nbval starts, and pert
 * every result of ``numpy.linalg.solve``, ``inv`` and ``pinv`` (the linear algebra of the
   statsmodels and batched logistic fits, their covariance matrices and standard errors);
 * every coefficient estimated by statsmodels' ``Logit.fit``;
-* every coefficient and standard error of the batched engine (``helpers.simulation``);
+* every coefficient and standard error of the batched engine (``helpers.science.simulation``);
 
 each by a relative noise of ``$SWICT_PERTURB`` (a few hundred times the last digit of a
 double). Newton's method would absorb noise in the solver's steps alone, so the fitted
@@ -63,9 +63,10 @@ def _patch_statsmodels() -> None:
 
 
 def _patch_batched() -> None:
-    from helpers import simulation
+    from helpers.science import simulation
+    from helpers.science.simulation import engines
 
-    fit_batched = simulation.fit_batched
+    fit_batched = engines.fit_batched
 
     @functools.wraps(fit_batched)
     def perturbed(*args, **kwargs):
@@ -74,7 +75,8 @@ def _patch_batched() -> None:
         fits.se = _nudge(fits.se, "batched engine standard errors")
         return fits
 
-    simulation.fit_batched = perturbed
+    engines.fit_batched = perturbed  # what the study calls
+    simulation.fit_batched = perturbed  # what a chapter may call
 
 
 _patch_statsmodels()

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 from axe import report, severe_violations
 
-from conftest import ROOT, book_pages, needs_browser, serve, visit, wait_for_charts
-from helpers import build, chart_theme, spec
+from helpers.chapters import chart_theme
+from helpers.science import spec
+from helpers.tools import build
+from support import ROOT, book_pages, needs_browser, serve, visit, wait_for_charts
 
 pytestmark = [pytest.mark.slow, needs_browser]
 
@@ -388,7 +390,7 @@ READER_TEXT = """() => {
 
 @pytest.mark.xfail(
     reason="issue 13: the notebook owners still convert their chapters' tables, charts and "
-    "descriptions to helpers.spec.term_label; the lead removes this xfail once they have",
+    "descriptions to helpers.science.spec.term_label; the lead removes this xfail once they have",
     strict=False,
 )
 def test_chapters_name_terms_as_a_reader_would(browser, server: str) -> None:

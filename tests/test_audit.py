@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from helpers import audit, registry
-from helpers.assumptions import value as assumed
-from helpers.audit import denominator_range, rounds_to
+from helpers.science import audit, registry
+from helpers.science.assumptions import value as assumed
+from helpers.science.audit import denominator_range, rounds_to
 
 
 @pytest.mark.parametrize(
@@ -117,7 +117,7 @@ def test_item_denominators_follow_the_assumed_rule(monkeypatch: pytest.MonkeyPat
 
 
 def test_cli_prints_the_audit() -> None:
-    from conftest import run_cli
+    from support import run_cli
 
     result = run_cli("audit")
     assert result.returncode == 0

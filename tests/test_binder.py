@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, committed_outputs, jupyter, needs_browser
-from helpers.vega_render import MIME
+from helpers.chapters.vega_render import MIME
+from support import ROOT, committed_outputs, jupyter, needs_browser
 
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 TOKEN = "rehearsal"

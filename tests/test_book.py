@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, committed_outputs
-from helpers import audit, build, registry
+from helpers.science import audit, registry
+from helpers.tools import build
+from support import ROOT, committed_outputs
 
 
 def _git_status() -> str | None:
@@ -203,7 +204,7 @@ def test_class_data_are_downloadable_from_the_book(site: Path) -> None:
     """The book built on its own synthetic respondents offers them, with the class survey
     and the codebook, in three formats: linked from the data page, and at stable addresses
     under data/ (a book built from a respondent file offers none: test_privacy)."""
-    from helpers import downloads
+    from helpers.tools import downloads
 
     page = (site / "book" / "class_data.html").read_text(encoding="utf-8")
     for name in downloads.files():

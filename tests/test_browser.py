@@ -10,8 +10,8 @@ import pytest
 import sphinx_thebe
 from nbclient import NotebookClient
 
-from conftest import REPOSITORY, ROOT, book_pages, needs_browser, visit, wait_for_charts
-from helpers import registry
+from helpers.science import registry
+from support import REPOSITORY, ROOT, book_pages, needs_browser, visit, wait_for_charts
 
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from conftest import committed_outputs
-from helpers import chart_theme
-from helpers.figures import OKABE_ITO
-from helpers.vega_render import MIME, chart_html, chart_id, static_chart_html
+from helpers.chapters import chart_theme
+from helpers.chapters.figures import OKABE_ITO
+from helpers.chapters.vega_render import MIME, chart_html, chart_id, static_chart_html
+from support import committed_outputs
 
 
 def _charts() -> list[dict]:

@@ -13,11 +13,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT
-from helpers import build, codebook, downloads, student, synth
-from helpers.assumptions import value as assumed
-from helpers.dataio import encode, read_respondents
-from helpers.vega_render import MIME
+from helpers.chapters.vega_render import MIME
+from helpers.science import codebook, synth
+from helpers.science.assumptions import value as assumed
+from helpers.science.dataio import encode, read_respondents
+from helpers.tools import build, downloads, student
+from support import ROOT
 
 PAGE = (ROOT / "book" / "exercises.md").read_text(encoding="utf-8")
 CHAPTERS = {p.stem: nbformat.read(p, as_version=4) for p in build.notebooks()}

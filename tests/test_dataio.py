@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import dataio
 from helpers.__main__ import main
-from helpers.dataio import DataFileError
+from helpers.science import dataio
+from helpers.science.dataio import DataFileError
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +199,7 @@ def test_valid_file_roundtrips(tmp_path: Path, good_text: str, canonical_frame) 
 
 
 def test_cli_error_has_no_traceback(tmp_path: Path) -> None:
-    from conftest import run_cli
+    from support import run_cli
 
     bad = tmp_path / "bad.csv"
     bad.write_text("a;b\n1;2\n", encoding="utf-8")
@@ -210,7 +210,7 @@ def test_cli_error_has_no_traceback(tmp_path: Path) -> None:
 
 
 def test_bad_seed_writes_nothing(tmp_path: Path) -> None:
-    from conftest import run_cli
+    from support import run_cli
 
     out = tmp_path / "out.csv"
     result = run_cli("synth", "--seed", "-4", "--out", str(out))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import tomllib
 
-from conftest import ROOT
-from helpers import lockfile
+from helpers.tools import lockfile
+from support import ROOT
 
 
 def test_environment_yml_matches_the_lock() -> None:

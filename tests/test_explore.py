@@ -11,8 +11,10 @@ import pandas as pd
 import pytest
 import vl_convert
 
-from helpers import audit, explore, figures, precision, simulation
-from helpers.explore import MARKER, NAMES
+from helpers.chapters import explore, figures
+from helpers.chapters.explore import MARKER, NAMES
+from helpers.science import audit, simulation
+from helpers.science.simulation import precision
 
 # the Vega-Lite JupyterLab 4 bundles is 5.6; vl-convert's oldest is 5.8 (as test_figures)
 JUPYTERLAB_VEGALITE = "5.8"

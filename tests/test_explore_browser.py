@@ -15,10 +15,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT, committed_outputs, jupyter, needs_browser
-from helpers import audit, explore, figures, registry
-from helpers.explore import MARKER, NAMES
-from helpers.vega_render import MIME, chart_html, chart_id
+from helpers.chapters import explore, figures
+from helpers.chapters.explore import MARKER, NAMES
+from helpers.chapters.vega_render import MIME, chart_html, chart_id
+from helpers.science import audit, registry
+from support import ROOT, committed_outputs, jupyter, needs_browser
 
 pytestmark = [pytest.mark.slow, needs_browser]
 
@@ -50,7 +51,7 @@ def specs() -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory: pytest.TempPathFactory, specs: dict) -> Iterator[str]:
-    """One page per explorable, drawn as the book draws charts (helpers.vega_render) with
+    """One page per explorable, drawn as the book draws charts (helpers.chapters.vega_render) with
     the site's own vendored Vega libraries, served on localhost."""
     folder = tmp_path_factory.mktemp("explorables")
     for lib in LIBRARIES:
@@ -118,7 +119,7 @@ def _wait_drawn(page, div: str) -> None:
 
 def _control(page, div: str, param: str):
     """A chart's control: in the group of controls the book puts before the chart
-    (helpers.vega_render), outside the image."""
+    (helpers.chapters.vega_render), outside the image."""
     return page.locator(f"#{div}-controls [name='{param}']").first
 
 
@@ -206,7 +207,7 @@ def test_own_count_and_percent_give_the_audits_denominators(
     browser, pages: str, specs: dict
 ) -> None:
     """The one calculation the browser does (a count and percent the reader types) gives
-    the denominators helpers.audit.denominator_range finds with exact fractions, under
+    the denominators helpers.science.audit.denominator_range finds with exact fractions, under
     every rounding rule, and the smallest published group of the chosen country."""
     div = chart_id(specs["denominators"])
     context, page, errors, _ = _open(browser, f"{pages}/denominators.html", pages)
@@ -300,7 +301,8 @@ def test_explorables_draw_and_respond_in_jupyterlab(
             )
             for _ in range(6):  # the menu is inert until the kernel has started: retry
                 try:
-                    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click(timeout=10_000)
+                    menu = page.locator(".lm-MenuBar-itemLabel", has_text="Run").first
+                    menu.click(timeout=10_000)
                     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click(
                         timeout=10_000
                     )
@@ -358,7 +360,7 @@ CHAPTERS = _in_chapters()
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The canonical book, built and served on localhost."""
-    from helpers import build
+    from helpers.tools import build
 
     site = build.build(ROOT / "notebooks" / "params" / "canonical.yaml")
     yield from _serve(site)

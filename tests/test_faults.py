@@ -12,8 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import ROOT, tree_hash
-from helpers import build
+from helpers.tools import build
+from support import ROOT, tree_hash
 
 
 def test_a_notebook_that_raises_fails_the_build(tmp_path: Path, monkeypatch, capsys) -> None:
@@ -44,7 +44,7 @@ def test_a_killed_build_leaves_the_previous_site_intact() -> None:
     site = build.build(ROOT / "notebooks" / "params" / "canonical.yaml")
     before = tree_hash(site)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "helpers.build", "--force"],
+        [sys.executable, "-m", "helpers.tools.build", "--force"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

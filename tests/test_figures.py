@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import vl_convert
 
-from conftest import committed_outputs
-from helpers import figures
-from helpers.vega_render import MIME
+from helpers.chapters import figures
+from helpers.chapters.vega_render import MIME
+from support import committed_outputs
 
 # the Vega-Lite JupyterLab 4 bundles is 5.6; vl-convert's oldest is 5.8
 JUPYTERLAB_VEGALITE = "5.8"

@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT
-from helpers import codebook, crosswalk, dataio, examples, exports
 from helpers.__main__ import main
-from helpers.dataio import DataFileError
+from helpers.science import codebook, crosswalk, dataio, examples, exports
+from helpers.science.dataio import DataFileError
+from support import ROOT
 
 EXAMPLES = ROOT / "data" / "examples"
 QUALTRICS = EXAMPLES / "class_survey_qualtrics.csv"
@@ -412,7 +412,7 @@ def test_import_never_writes_over_its_input(tmp_path: Path, capsys) -> None:
 
 
 def test_cli_import_error_has_no_traceback(tmp_path: Path) -> None:
-    from conftest import run_cli
+    from support import run_cli
 
     result = run_cli("import", str(SPSS), "--out", str(tmp_path / "x.csv"))
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -424,7 +424,8 @@ def test_cli_import_error_has_no_traceback(tmp_path: Path) -> None:
 def test_a_chapter_reads_a_codebook_named_sav_directly(
     tmp_path: Path, canonical_frame: pd.DataFrame
 ) -> None:
-    from helpers import preamble, privacy
+    from helpers.chapters import preamble
+    from helpers.science import privacy
 
     path = exports.write_labelled(canonical_frame, tmp_path / "study.sav")
     try:

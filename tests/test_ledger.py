@@ -2,7 +2,7 @@
 models the data cannot estimate, and a tally that never counts what holds by construction.
 
 Some tests feed the ledger a respondent file written here by hand with numpy (not by
-helpers.synth): covariates drawn independently, the outcome from a logistic model with
+helpers.science.synth): covariates drawn independently, the outcome from a logistic model with
 the published odds ratios except one term whose true odds ratio is 1.
 """
 
@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 from scipy import special
 
-from helpers import codebook, dataio, descriptive, ledger, models, params, preamble, simulation
-from helpers.spec import terms
+from helpers.chapters import params, preamble
+from helpers.science import codebook, dataio, descriptive, ledger, models, simulation
+from helpers.science.spec import terms
 
 NULL_TERM = "role[psychotherapy]"
 SOURCE = "a hand-made file"
@@ -30,7 +31,7 @@ def handmade_file(
     null_term: str = NULL_TERM,
     everyone_in: str = "",
 ) -> Path:
-    """Write a respondent CSV that follows the codebook, without helpers.synth.
+    """Write a respondent CSV that follows the codebook, without helpers.science.synth.
 
     Countries, roles, settings, age and age at graduation are drawn independently; ICT
     users' contact outside work hours comes from a logistic model with the published odds
@@ -197,7 +198,7 @@ def test_a_class_file_is_descriptive_only() -> None:
 
 
 def test_a_file_of_25_respondents_cannot_estimate_the_model(canonical_frame, tmp_path) -> None:
-    from helpers import synth
+    from helpers.science import synth
 
     path = tmp_path / "tiny.csv"
     path.write_text(dataio.to_csv_text(synth.subsample(canonical_frame, 25, 5)), encoding="utf-8")

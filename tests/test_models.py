@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import ledger, models, population, precision, registry, sensitivity, simulation
-from helpers.spec import terms
+from helpers.science import ledger, models, registry, sensitivity, simulation
+from helpers.science.simulation import population, precision
+from helpers.science.spec import terms
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +104,7 @@ def test_bad_simulation_arguments_are_clear() -> None:
 
 
 def test_cli_simulate_writes_one_row_per_replication_and_coefficient(tmp_path) -> None:
-    from conftest import run_cli
+    from support import run_cli
 
     out = tmp_path / "sim.csv"
     result = run_cli(
@@ -128,7 +129,7 @@ def test_evalue_by_hand(rr: float, expected: float) -> None:
 def test_no_risk_ratio_exceeds_what_the_reference_risk_allows() -> None:
     """A probability cannot exceed 1, so RR <= 1 / reference risk; the square-root
     approximation breaks this bound for the large odds ratios of this common outcome."""
-    from helpers import scenarios
+    from helpers.science.simulation import scenarios
 
     for sc in scenarios.scenarios():
         table = sensitivity.evalue_table(sc.design)

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from conftest import ROOT, committed_outputs, needs_browser
-from helpers import pdf
-from helpers.vega_render import MIME
+from helpers.chapters.vega_render import MIME
+from helpers.tools import pdf
+from support import ROOT, committed_outputs, needs_browser
 
 pytestmark = [pytest.mark.slow, needs_browser]
 

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from helpers import audit, build, practice, registry, synth
-from helpers.assumptions import value as assumed
+from helpers.science import audit, practice, registry, synth
+from helpers.science.assumptions import value as assumed
+from helpers.tools import build
+from support import ROOT
 
 PUBLICATIONS_MD = ROOT.parent.parent / "shared" / "reference" / "publications.md"
 if not PUBLICATIONS_MD.exists():

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from helpers import audit, population, precision, scenarios, simulation
+from helpers.science import audit, simulation
+from helpers.science.simulation import population, precision, scenarios
 
 
 def test_brackets_come_from_the_abstracts_own_ladder() -> None:

@@ -11,8 +11,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT
-from helpers import build, codebook, dataio, descriptive, exports, figures, preamble, privacy
+from helpers.chapters import figures, preamble
+from helpers.science import codebook, dataio, descriptive, exports, privacy
+from helpers.tools import build
+from support import ROOT
 
 PARAMS = ROOT / "notebooks" / "params"
 EXAMPLES = ROOT / "data" / "examples"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import registry
+from helpers.science import registry
 
 ABSTRACT = Path(__file__).resolve().parents[2] / "shared" / "seed" / "abstract.txt"
 

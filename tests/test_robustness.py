@@ -14,10 +14,12 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import optimize, special, stats
 
-from conftest import ROOT
-from helpers import build, dataio, diagnostics, models, preamble, robustness, synth
-from helpers.robustness import DIMENSIONS, Spec
-from helpers.spec import references
+from helpers.chapters import preamble
+from helpers.science import dataio, diagnostics, models, robustness, synth
+from helpers.science.robustness import DIMENSIONS, Spec
+from helpers.science.spec import references
+from helpers.tools import build
+from support import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +211,7 @@ def test_a_file_without_roles_or_settings_still_runs(tmp_path: Path) -> None:
 def test_chapter_runs_on_a_file_lacking_a_covariate(tmp_path: Path) -> None:
     import papermill
 
-    from helpers.build import KERNEL, KERNEL_CONFIG
+    from helpers.tools.build import KERNEL, KERNEL_CONFIG
 
     frame = _class_survey()
     frame["graduation_year"] = pd.array([pd.NA] * len(frame), dtype="Int64")

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from helpers import audit, dataio, descriptive, registry, synth
-from helpers.spec import terms
+from helpers.science import audit, dataio, descriptive, registry, synth
+from helpers.science.spec import terms
 
 SEEDS = [0, 1, 2017, 123456]
 
@@ -113,7 +113,7 @@ def test_regression_recovers_published_odds_ratios_in_expectation() -> None:
 
 
 def test_cli_synth_is_byte_identical(tmp_path) -> None:
-    from conftest import run_cli
+    from support import run_cli
 
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     assert run_cli("synth", "--seed", "3", "--out", str(a)).returncode == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from helpers.tables import Table, table
+from helpers.chapters.tables import Table, table
 
 
 def _frame() -> pd.DataFrame:

@@ -8,8 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, tree_hash
-from helpers import build, params, registry
+from helpers.chapters import params
+from helpers.science import registry
+from helpers.tools import build
+from support import ROOT, tree_hash
 
 PARAMS = ROOT / "notebooks" / "params"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import ROOT
+from support import ROOT
 
 VENDOR = ROOT / "book" / "_static" / "vendor"
 # what a browser could be made to load: scripts, style sheets, fonts, from http(s) hosts

@@ -1,7 +1,7 @@
-/* The book's charts (helpers.vega_render): drawn with the site's own vegaEmbed in the
+/* The book's charts (helpers.chapters.vega_render): drawn with the site's own vegaEmbed in the
    page's colour mode, and drawn again when the reader switches mode.
 
-   - Colours: the patches of the current mode (helpers.chart_theme: every mark keeps 3:1
+   - Colours: the patches of the current mode (helpers.chapters.chart_theme: every mark keeps 3:1
      contrast with the page, every text mark 4.5:1); background, text, axes and legends in
      the theme's own colours, read from its CSS variables.
    - The chart is one image (role="img", named by its title, described by its text
@@ -166,7 +166,7 @@
     view.className = "vega-chart-view";
     chart.element.appendChild(view);
     var options = { actions: false, renderer: "canvas", tooltip: { theme: chart.mode } };
-    /* An explorable's controls go in their own group before the chart (helpers.vega_render),
+    /* An explorable's controls go in their own group before the chart (helpers.chapters.vega_render),
        not inside the image, whose content a screen reader does not enter. */
     var controls = document.getElementById(chart.id + "-controls");
     if (controls) {

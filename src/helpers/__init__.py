@@ -1,10 +1,22 @@
-"""Helpers for the #socialwork replication book.
+"""Helpers for the #socialwork replication book, in three wings.
 
-The modules follow the flow of the book:
+``science`` holds the replication itself, in the order the data flow::
 
-``registry`` (published claims) → ``audit`` (their consistency) → ``codebook`` and
-``synth`` (synthetic respondents) → ``dataio`` (reading and validating respondent files) →
-``figures`` (charts) → the notebooks.
+    registry (published claims) ─→ audit (rounding, denominators, skip logic)
+        ─→ assumptions + codebook ─→ synth (synthetic respondents)
+        ─→ dataio / exports / crosswalk (a respondent file, or a real export, read and checked)
+        ─→ descriptive, models, robustness, diagnostics (the published analyses, and more)
+        ─→ simulation (population, precision, scenarios, engines, study, metrics)
+        ─→ sensitivity (E-values) ─→ ledger (reported against replicated) ─→ practice
+
+``chapters`` presents it in the notebooks: parameters and preamble, tables, charts (with
+their theme and renderer) and the explorable figures.
+
+``tools`` publishes the book and no chapter imports it: build, pdf, student edition, data
+downloads, the Sphinx extension, the lock file and the benchmarks.
+
+``paths`` and ``store`` (the results store under ``_build/``) serve all three, and
+``python -m helpers`` is the command line for data files (validate, import, synth...).
 """
 
 __all__ = ["__version__"]

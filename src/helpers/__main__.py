@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import audit, crosswalk, dataio, examples, exports, simulation, synth
-from .assumptions import value as assumed
-from .codebook import load_survey, survey_path
+from .science import audit, crosswalk, dataio, examples, exports, simulation, synth
+from .science.assumptions import value as assumed
+from .science.codebook import load_survey, survey_path
 
 
 def _audit(_: argparse.Namespace) -> None:

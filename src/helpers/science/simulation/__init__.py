@@ -1,0 +1,29 @@
+"""The simulation study, in the order it runs: the published design and its calibration
+(:mod:`.population`, :mod:`.precision`), the scenarios the published numbers leave open
+(:mod:`.scenarios`), the engines that fit each simulated survey (:mod:`.engines`), the study
+itself (:mod:`.study`) and what it measures (:mod:`.metrics`).
+
+The study's public functions are available from this package directly
+(``simulation.study``, ``simulation.summarise``...).
+"""
+
+from .engines import ENGINES, Fits, batch_frame, fit_batched, fit_statsmodels
+from .metrics import all_claims_reproduce, histograms, paired_difference, summarise
+from .study import CHUNK, scenario_replications, scenario_study, simulate, study
+
+__all__ = [
+    "CHUNK",
+    "ENGINES",
+    "Fits",
+    "all_claims_reproduce",
+    "batch_frame",
+    "fit_batched",
+    "fit_statsmodels",
+    "histograms",
+    "paired_difference",
+    "scenario_replications",
+    "scenario_study",
+    "simulate",
+    "study",
+    "summarise",
+]
