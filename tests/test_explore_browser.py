@@ -274,7 +274,9 @@ def test_explorables_draw_and_respond_in_jupyterlab(
     work = home / "work"
     work.mkdir()
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("from helpers import explore, figures\nfigures.setup()")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("from helpers.chapters import explore, figures\nfigures.setup()")
+    ]
     nb.cells += [nbformat.v4.new_code_cell(f"explore.{name}()") for name in NAMES]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     nbformat.write(nb, work / "explorables.ipynb")

@@ -28,9 +28,9 @@ STATSMODELS_REPS = 50
 
 _ENGINE_SCRIPT = """
 import json, resource, sys, time
-from helpers import simulation
+from helpers.science import simulation
 engine, reps = sys.argv[1], int(sys.argv[2])
-from helpers import precision
+from helpers.science.simulation import precision
 precision.canonical_design()
 start = time.perf_counter()
 simulation.simulate(reps, 1, engine)

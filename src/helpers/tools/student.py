@@ -292,8 +292,8 @@ def exercise_notebook(
         ),
         *setup_cells(repository),
         nbformat.v4.new_code_cell(
-            "from helpers import explore, preamble\n\npreamble.setup()  # the book's charts "
-            "and tables"
+            "from helpers.chapters import explore, preamble\n\n"
+            "preamble.setup()  # the book's charts and tables"
         ),
     ]
     for number, item in enumerate(items, start=1):
