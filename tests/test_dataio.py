@@ -214,7 +214,10 @@ def test_bad_seed_writes_nothing(tmp_path: Path) -> None:
 
     out = tmp_path / "out.csv"
     result = run_cli("synth", "--seed", "-4", "--out", str(out))
-    assert result.returncode != 0 and "seed must be 0 or more" in result.stderr
+    assert (
+        result.returncode != 0
+        and "parameter 'seed' must be a whole number ≥ 0; got -4" in result.stderr
+    )
     assert not out.exists()
 
 

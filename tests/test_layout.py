@@ -14,7 +14,7 @@ import pytest
 from support import ROOT
 
 SRC = ROOT / "src" / "helpers"
-SHARED = {"paths", "store"}
+SHARED = {"paths", "store", "params"}
 """Modules at the package's top, which every wing may use."""
 
 

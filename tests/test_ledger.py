@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 from scipy import special
 
-from helpers.chapters import params, preamble
+from helpers import params
+from helpers.chapters import preamble
 from helpers.science import codebook, dataio, descriptive, ledger, models, simulation
 from helpers.science.spec import terms
 

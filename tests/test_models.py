@@ -99,7 +99,7 @@ def test_intercept_is_calibrated_to_the_published_event_rate() -> None:
 def test_bad_simulation_arguments_are_clear() -> None:
     with pytest.raises(ValueError, match="unknown engine 'gpu'"):
         simulation.simulate(2, 1, "gpu")
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="replications.*whole number ≥ 1"):
         simulation.simulate(0, 1)
 
 
@@ -114,7 +114,7 @@ def test_cli_simulate_writes_one_row_per_replication_and_coefficient(tmp_path) -
     frame = pd.read_csv(out)
     assert len(frame) == 3 * len(population.term_names())
     bad = run_cli("simulate", "--replications", "-1", "--out", str(tmp_path / "x.csv"))
-    assert bad.returncode != 0 and "must be 1 or more" in bad.stderr
+    assert bad.returncode != 0 and "'replications' must be a whole number ≥ 1" in bad.stderr
     assert not (tmp_path / "x.csv").exists()
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.chapters import params
+from helpers import params
 from helpers.science import registry
 from helpers.tools import build
 from support import ROOT, tree_hash
@@ -121,3 +121,41 @@ def test_every_shipped_parameter_file_is_valid() -> None:
         "own-data",
     }
     assert registry.country_sizes()
+
+
+def _parameters_cell(path: Path) -> dict[str, object]:
+    """The names and values a chapter's ``parameters`` cell assigns."""
+    import ast
+    import json
+
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    (cell,) = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    tree = ast.parse("".join(cell["source"]))
+    return {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+    }
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.stem
+)
+def test_every_parameters_cell_holds_the_one_set_of_defaults(path: Path) -> None:
+    cell = _parameters_cell(path)
+    defaults = params.defaults()
+    assert cell, f"{path.name} declares no parameter"
+    assert {name: defaults[name] for name in cell} == cell, path.name
+
+
+def test_canonical_parameters_and_command_line_are_the_defaults() -> None:
+    import yaml
+
+    from helpers.__main__ import parser
+
+    canonical = yaml.safe_load((PARAMS / "canonical.yaml").read_text(encoding="utf-8"))
+    assert canonical == params.defaults()
+    simulate = parser().parse_args(["simulate", "--out", "x.csv"])
+    assert simulate.replications == params.defaults()["replications"]
+    assert simulate.seed == params.canonical_seed()
+    assert parser().parse_args(["synth", "--out", "x.csv"]).seed == params.canonical_seed()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import params
 from .science import audit, crosswalk, dataio, examples, exports, simulation, synth
-from .science.assumptions import value as assumed
 from .science.codebook import load_survey, survey_path
 
 
@@ -81,35 +81,19 @@ def _simulate(args: argparse.Namespace) -> None:
     )
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        seed = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be a whole number, not {text!r}") from None
-    if seed < 0:
-        raise argparse.ArgumentTypeError(f"seed must be 0 or more, not {seed}")
-    return seed
-
-
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     p = argparse.ArgumentParser(prog="python -m helpers", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("audit", help="print the consistency audit of the published claims")
     s = sub.add_parser("synth", help="write a synthetic respondent file (CSV)")
-    s.add_argument("--seed", type=_seed, default=int(assumed("canonical_seed")))
+    s.add_argument("--seed", type=params.from_text("seed", 0), default=params.canonical_seed())
     s.add_argument("--out", required=True, help="CSV file to write")
-    s.add_argument("--sample", type=_positive, help="keep a simple random sample of N respondents")
+    s.add_argument(
+        "--sample",
+        type=params.from_text("sample", 1),
+        help="keep a simple random sample of N respondents",
+    )
     v = sub.add_parser("validate", help="check a respondent file against the codebook")
     v.add_argument("file")
     v.add_argument(
@@ -130,8 +114,12 @@ def parser() -> argparse.ArgumentParser:
     m = sub.add_parser(
         "simulate", help="run the simulation study; one row per replication and coefficient (CSV)"
     )
-    m.add_argument("--replications", type=_positive, default=1000)
-    m.add_argument("--seed", type=_seed, default=int(assumed("canonical_seed")))
+    m.add_argument(
+        "--replications",
+        type=params.from_text("replications", 1),
+        default=params.REPLICATIONS,
+    )
+    m.add_argument("--seed", type=params.from_text("seed", 0), default=params.canonical_seed())
     m.add_argument("--engine", choices=simulation.ENGINES, default="batched")
     m.add_argument("--out", required=True, help="CSV file to write")
     return p

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import params
 from ..science import privacy
-from ..science.assumptions import value as assumed
 from ..science.codebook import Survey, study, survey_for
 from ..science.crosswalk import import_export
 from ..science.dataio import DataFileError, read_respondents
 from ..science.descriptive import comparability
 from ..science.synth import generate
-from . import figures, params
+from . import figures
 from .tables import table as table
 
 
@@ -32,7 +32,7 @@ def setup() -> None:
 def resolve_seed(seed: int | None) -> int:
     """The seed to use: the canonical one when ``seed`` is None."""
     params.check({"seed": seed})
-    return int(assumed("canonical_seed")) if seed is None else seed
+    return params.canonical_seed() if seed is None else seed
 
 
 def respondents(
@@ -66,7 +66,7 @@ def respondents(
         label = f"{_source(path, survey)} ({len(frame):,} respondents)"
     else:
         used = resolve_seed(seed)
-        canonical = " (the canonical seed)" if used == int(assumed("canonical_seed")) else ""
+        canonical = " (the canonical seed)" if used == params.canonical_seed() else ""
         frame = generate(used)
         label = f"synthetic respondents generated with seed {used}{canonical}"
     private = bool(data_file) and not survey.synthetic

@@ -13,7 +13,7 @@ Beside each odds-ratio verdict stands what the simulation study expects of it: t
 of simulated surveys of the published design where it holds, ± its Monte Carlo SE.
 
 Each verdict has a *basis*, which says what it can show, by the kind of data
-(:data:`helpers.chapters.params.DATA_KINDS`):
+(:data:`helpers.params.DATA_KINDS`):
 
 * ``by construction``: the data were made to satisfy it. On the book's synthetic
   respondents the counts match because the generator draws them exactly; the odds ratios
@@ -88,7 +88,7 @@ BASIS_RULES = {
     "other_population": "descriptive only: a different population is set beside the "
     "published figures, not judged by them",
 }
-"""The verdict rule of each kind of data (:data:`helpers.chapters.params.DATA_KINDS`), as a
+"""The verdict rule of each kind of data (:data:`helpers.params.DATA_KINDS`), as a
 phrase."""
 
 ESTIMATE, SIGNIFICANCE, BRACKET = "odds ratio", "significance", "p bracket"

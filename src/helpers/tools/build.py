@@ -27,10 +27,10 @@ import papermill
 import yaml
 from traitlets.config import Config
 
-from ..chapters.params import ParameterError, check_publication, data_path, needs_import
-from ..chapters.params import check_file as check_parameters
 from ..chapters.vega_render import MIME as VEGA_MIME
 from ..chapters.vega_render import STATIC_ENV
+from ..params import ParameterError, check_publication, data_path, needs_import
+from ..params import check_file as check_parameters
 from ..paths import build_dir, project_root
 from ..science.dataio import DataFileError
 from . import downloads

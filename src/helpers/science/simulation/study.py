@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ... import store
+from ... import params, store
 from . import engines
 from .metrics import all_claims_reproduce, summarise
 from .population import Design, generate_batch, term_names
@@ -45,8 +45,7 @@ def simulate(
     outcome draw: common random numbers, for paired comparisons."""
     if engine not in engines.ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(engines.ENGINES)}")
-    if replications < 1:
-        raise ValueError(f"replications must be at least 1, not {replications}")
+    params.check({"replications": replications})
     design = design or canonical_design()
     names = term_names()
     parts, start = [], 0

@@ -1,36 +1,46 @@
-"""The book's parameters: names, defaults, checks.
+"""The book's parameters: names, defaults, checks, in one place.
 
-Every notebook's ``parameters`` cell uses these names; ``python -m helpers.tools.build`` checks a
-whole parameters file against them before executing anything, so a bad value fails at once
-with a message naming the parameter and what it accepts.
+Every notebook's ``parameters`` cell uses these names and :func:`defaults` (a test checks
+each cell, ``notebooks/params/canonical.yaml`` and the command line against them). The
+build (``python -m helpers.tools.build``) checks a whole parameters file before executing
+anything, so a bad value fails at once with a message naming the parameter and what it
+accepts; the command line and the simulation use the same checks.
 """
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..paths import project_root
-from ..science.codebook import Survey, study, survey_for
-from ..science.registry import country_sizes
+from .paths import project_root
+from .science.codebook import Survey, study, survey_for
+from .science.registry import country_sizes
 
 
 class ParameterError(ValueError):
     """A parameter has a value it cannot take."""
 
 
-def _seed(value: Any) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+def whole_number(name: str, value: Any, minimum: int) -> None:
+    """The one check of a whole-number parameter (``seed``, ``replications``, a sample size)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ParameterError(
-            f"parameter 'seed' must be a whole number ≥ 0, or null for the canonical seed; "
-            f"got {value!r}"
+            f"parameter '{name}' must be a whole number ≥ {minimum}; got {value!r}"
         )
 
 
+def _seed(value: Any) -> None:
+    if value is not None:
+        try:
+            whole_number("seed", value, 0)
+        except ParameterError as err:
+            raise ParameterError(f"{err}; or null for the canonical seed") from None
+
+
 def _replications(value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ParameterError(f"parameter 'replications' must be a whole number ≥ 1; got {value!r}")
+    whole_number("replications", value, 1)
 
 
 def _countries(value: Any, survey: Survey | None = None) -> None:
@@ -105,6 +115,47 @@ BUILD_ONLY = ("crosswalk", "publish")
 EXPORTS = (".sav", ".zsav", ".dta")
 
 
+REPLICATIONS = 1000
+"""Simulated surveys of the published design, by default."""
+
+
+def defaults() -> dict[str, Any]:
+    """Every chapter parameter at its default: the canonical book. ``seed`` None means the
+    canonical seed of ``data/assumptions.yaml`` (:func:`canonical_seed`)."""
+    return {
+        "seed": None,
+        "data_file": "",
+        "data_kind": None,
+        "countries": list(country_sizes()),
+        "replications": REPLICATIONS,
+    }
+
+
+def canonical_seed() -> int:
+    """The seed a ``seed`` of None stands for, chosen once (``data/assumptions.yaml``)."""
+    from .science.assumptions import value
+
+    return int(value("canonical_seed"))
+
+
+def from_text(name: str, minimum: int) -> Callable[[str], int]:
+    """A command-line type for a whole-number parameter, checked by :func:`whole_number`:
+    the error names the parameter and what it accepts."""
+
+    def parse(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = text  # type: ignore[assignment]  # reported as not a whole number
+        try:
+            whole_number(name, number, minimum)
+        except ParameterError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+        return number
+
+    return parse
+
+
 def data_path(value: str) -> Path:
     """A data file parameter as a path: relative paths are relative to the project."""
     path = Path(value)
@@ -140,7 +191,7 @@ def survey_of(params: dict[str, Any]) -> Survey:
     data_file = params.get("data_file") or ""
     try:
         if params.get("crosswalk"):
-            from ..science.crosswalk import survey_of as crosswalk_survey
+            from .science.crosswalk import survey_of as crosswalk_survey
 
             return crosswalk_survey(data_path(params["crosswalk"]))
         if data_file and not needs_import(params):
