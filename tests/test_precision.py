@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -147,3 +148,39 @@ def test_exaggeration_ratio_agrees_with_the_simulation() -> None:
         predicted = precision.exaggeration(z[term], 0.05)
         row = summary.loc[term]
         assert abs(predicted - row["exaggeration"]) < 4 * row["exaggeration_mcse"] + 0.02
+
+
+def test_rare_proportions_get_an_exact_interval() -> None:
+    from scipy import stats
+
+    from helpers.science.simulation.metrics import proportion_text
+
+    assert proportion_text(0.095, 0.0093, 1000) == "9.5% ± 0.9%"
+    text = proportion_text(0.002, 0.002, 500)
+    high = stats.beta.ppf(0.975, 2, 499)
+    assert text.startswith("1 of 500 simulated surveys") and f"{100 * high:.2g}%" in text
+    assert "0 of 500" in proportion_text(0.0, 0.0, 500)
+
+
+def test_overstated_truths_are_kept_out_of_the_headline_range() -> None:
+    from helpers.science.simulation import scenarios
+
+    all_of_them = scenarios.scenarios()
+    overstated = {sc.key for sc in all_of_them if sc.overstated}
+    assert overstated == {"shrunk", "weak-shrunk"}
+    # a bracket constrains the published estimate's standard error, not the truth: a
+    # scenario that only shrinks the truth fits the brackets its covariates fit
+    by_key = {sc.key: sc for sc in all_of_them}
+    assert by_key["shrunk"].fits_brackets == by_key["canonical"].fits_brackets
+    table = pd.DataFrame(
+        [
+            {"key": sc.key, "justified": sc.justified, "overstated": sc.overstated}
+            for sc in all_of_them
+        ]
+    )
+    assert not set(scenarios.headline(table)["key"]) & overstated
+
+
+def test_conditional_truth_has_no_maximum_near_the_threshold() -> None:
+    assert precision.conditional_truth_z(1.97, 0.05) == -np.inf
+    assert np.isfinite(precision.conditional_truth_z(2.6, 0.05))

@@ -13,12 +13,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
 import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,29 @@ DOWNLOADS = ("ledger.csv", "instrument-datapackage.zip", "instrument.html")
 DATA_DOWNLOADS = "data"
 """The folder, at the top of the site, of the synthetic data a class can download
 (:mod:`helpers.tools.downloads`); the build writes it under ``book/_generated`` for the pages."""
+
+
+LAST = ("06_ledger",)
+"""Chapters that read what others store (the ledger reads the simulation): run last, so
+that they find it in the results store instead of computing it again."""
+FIRST = ("05_simulation",)
+"""The longest chapter, started first so that the others run beside it."""
+
+
+def workers() -> int:
+    """Chapters executed at once: one per core, at most two (each kernel also needs memory),
+    or ``SWICT_WORKERS``."""
+    return max(1, int(os.environ.get("SWICT_WORKERS", min(2, os.cpu_count() or 1))))
+
+
+def execution_order(paths: list[Path]) -> list[Path]:
+    """The chapters in the order they are started: :data:`FIRST`, then the rest in
+    number order, then :data:`LAST`."""
+
+    def rank(path: Path) -> tuple[int, str]:
+        return (0 if path.stem in FIRST else 2 if path.stem in LAST else 1, path.stem)
+
+    return sorted(paths, key=rank)
 
 
 class BuildError(RuntimeError):
@@ -362,7 +387,15 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
     os.environ["SWICT_OUTPUT_DIR"] = str(src / "notebooks")
     started = time.perf_counter()
     try:
-        timings = {nb.name: _execute(nb, src / "notebooks" / nb.name, params) for nb in notebooks()}
+        # one process per chapter at a time (a fresh interpreter each: kernels are not
+        # shared between threads of one process)
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers(), mp_context=spawn) as pool:
+            running = {
+                nb.name: pool.submit(_execute, nb, src / "notebooks" / nb.name, params)
+                for nb in execution_order(notebooks())
+            }
+            timings = {name: running[name].result() for name in sorted(running)}
     finally:
         del os.environ["SWICT_OUTPUT_DIR"]
     # a book built from a respondent file offers no synthetic downloads: files of the same

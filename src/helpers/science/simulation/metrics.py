@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from ..audit import bracket
 from ..models import Z95
@@ -19,9 +20,12 @@ def _share(hit: np.ndarray) -> tuple[float, float]:
     return p, float(np.sqrt(p * (1 - p) / len(hit)))
 
 
-def _hits(sim: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def _hits(
+    sim: pd.DataFrame, ladder: tuple[float, ...] | None = None
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per published term, by replication: p below the published bound, and p in the
-    published bracket, each in the published direction."""
+    published bracket (read with ``ladder``, the abstract's by default), each in the
+    published direction; a fit that did not converge reproduces neither."""
     out = {}
     for t in terms():
         if not t.claim_id:
@@ -30,7 +34,8 @@ def _hits(sim: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         s = sim[sim["term"] == t.name].sort_values("replication")
         p_values = s["p_value"].to_numpy()
         right_way = np.sign(s["estimate"].to_numpy()) == np.sign(t.log_odds)
-        lower, upper = bracket(c.p_bound or 0)
+        right_way &= s["converged"].to_numpy()
+        lower, upper = bracket(c.p_bound or 0, ladder)
         out[t.name] = (
             (p_values < upper) & right_way,
             (p_values >= lower) & (p_values < upper) & right_way,
@@ -38,7 +43,7 @@ def _hits(sim: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def summarise(sim: pd.DataFrame) -> pd.DataFrame:
+def summarise(sim: pd.DataFrame, ladder: tuple[float, ...] | None = None) -> pd.DataFrame:
     """Per published term: bias, empirical vs model SE, coverage, the probability of p
     below the published bound and of p in the published bracket (both in the published
     direction), and the winner's curse, each with its Monte Carlo standard error.
@@ -51,7 +56,7 @@ def summarise(sim: pd.DataFrame) -> pd.DataFrame:
     analyst, but is left out of the bias, standard errors, coverage and means, and counted.
     """
     rows = []
-    hits = _hits(sim)
+    hits = _hits(sim, ladder)
     for t in terms():
         if not t.claim_id:
             continue
@@ -98,11 +103,13 @@ def summarise(sim: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def all_claims_reproduce(sim: pd.DataFrame) -> dict[str, float]:
+def all_claims_reproduce(
+    sim: pd.DataFrame, ladder: tuple[float, ...] | None = None
+) -> dict[str, float]:
     """The probability that every published significance claim reproduces in one
     replication (every p below its bound, every direction as published), and that every
-    p lands in its published bracket, each with its Monte Carlo SE."""
-    hits = _hits(sim)
+    p lands in its published bracket (read with ``ladder``), each with its Monte Carlo SE."""
+    hits = _hits(sim, ladder)
     below = np.logical_and.reduce([b for b, _ in hits.values()])
     in_bracket = np.logical_and.reduce([k for _, k in hits.values()])
     p_all, p_all_mcse = _share(below)
@@ -146,3 +153,23 @@ def paired_difference(a: pd.DataFrame, b: pd.DataFrame, term: str) -> tuple[floa
     hit_b = _hits(b[b["replication"] < shared])[term][0].astype(float)
     diff = hit_b - hit_a
     return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(len(diff)))
+
+
+RARE = 10
+"""Below this many replications with the event, a proportion is given with its exact
+interval: a binomial standard error means little for a handful of events."""
+
+
+def proportion_text(share: float, mcse: float, replications: int) -> str:
+    """A simulated proportion as a reader should see it: ``9.5% ± 0.9%`` (Monte Carlo SE),
+    or, from fewer than :data:`RARE` events, the count and its exact (Clopper–Pearson)
+    95% interval."""
+    events = round(share * replications)
+    if events >= RARE:
+        return f"{share:.1%} ± {mcse:.1%}"
+    low = stats.beta.ppf(0.025, events, replications - events + 1) if events else 0.0
+    high = stats.beta.ppf(0.975, events + 1, replications - events)
+    return (
+        f"{events} of {replications:,} simulated surveys (exact 95% interval "
+        f"{100 * low:.2g}% to {100 * high:.2g}%)"
+    )

@@ -13,9 +13,11 @@ to search over designs.
 
 :func:`calibrated` chooses the sizes of the small groups (the role and setting contrasts
 that the abstract reports in a bracket with a lower end: p < .05 and p < .005) so that each
-term's expected z lies at the middle of its published bracket on the z scale, the size under
-which that bracket is most likely to be printed. :func:`canonical_design` is the prior design
-calibrated that way: the design of the book's synthetic respondents.
+term's expected z lies at the middle of its published bracket on the z scale: the size at
+which, if the published odds ratio were the truth, a survey would most often print the
+published bracket (normal approximation). Given the published estimate, the bracket itself
+favours no size within it; the middle is a central choice. :func:`canonical_design` is the
+prior design calibrated that way: the design of the book's synthetic respondents.
 """
 
 from __future__ import annotations
@@ -89,16 +91,16 @@ def published_bracket(name: str, ladder: tuple[float, ...] | None = None) -> tup
     return bracket(claims()[_term(name).claim_id].p_bound or 0, ladder)
 
 
-def expected(design: Design) -> pd.DataFrame:
+def expected(design: Design, ladder: tuple[float, ...] | None = None) -> pd.DataFrame:
     """Per published term: the expected SE, z and p under the design, whether the expected
-    p lies in the published bracket, and the probabilities of p below the published bound
-    and of p in the bracket."""
+    p lies in the published bracket (read with ``ladder``, the abstract's by default), and
+    the probabilities of p below the published bound and of p in the bracket."""
     se = expected_se(design)
     rows = []
     for t in terms():
         if not t.claim_id:
             continue
-        lower, upper = published_bracket(t.name)
+        lower, upper = published_bracket(t.name, ladder)
         z = abs(design.log_odds[t.name]) / float(se[t.name])
         p = float(2 * stats.norm.sf(z))
         rows.append(
@@ -353,13 +355,16 @@ def conditional_truth_z(z_observed: float, threshold: float) -> float:
     """The true z that maximises the likelihood of an estimate at ``z_observed`` given that
     it was kept because its p fell below ``threshold`` in its direction (the conditional,
     truncated-normal likelihood): a much stronger correction for selection than
-    :func:`winners_curse_truth`'s one step, and a much noisier one."""
+    :func:`winners_curse_truth`'s one step, and a much noisier one. Close to the threshold
+    the likelihood has no maximum (it keeps rising as the true z falls): then ``-inf``."""
     c = z_for(threshold)
 
     def slope(mu: float) -> float:
         x = mu - c
         return (z_observed - mu) - float(np.exp(stats.norm.logpdf(x) - stats.norm.logcdf(x)))
 
+    if slope(-10.0) <= 0:
+        return -np.inf
     return float(optimize.brentq(slope, -10.0, z_observed))
 
 

@@ -107,16 +107,17 @@ def scenario_study(replications: int, seed: int) -> tuple[pd.DataFrame, pd.DataF
     for sc in scenarios():
         reps = replications if sc.key == "canonical" else scenario_replications(replications)
         sim = study(reps, seed, sc.key)
-        per_term.append(summarise(sim).assign(scenario=sc.name, key=sc.key))
+        per_term.append(summarise(sim, sc.ladder).assign(scenario=sc.name, key=sc.key))
         per_scenario.append(
             {
                 "key": sc.key,
                 "scenario": sc.name,
                 "why": sc.why,
                 "justified": sc.justified,
+                "overstated": sc.overstated,
                 "fits_brackets": sc.fits_brackets,
                 "replications": reps,
-                **all_claims_reproduce(sim),
+                **all_claims_reproduce(sim, sc.ladder),
             }
         )
     return pd.concat(per_term, ignore_index=True), pd.DataFrame(per_scenario)
