@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import vl_convert
+from scipy import stats
 
 from helpers.chapters import explore, figures
 from helpers.chapters.explore import MARKER, NAMES
@@ -188,3 +189,14 @@ def test_winners_curse_agrees_with_a_normal_draw(power: int) -> None:
     mcse = ratio.std(ddof=1) / math.sqrt(ratio.size)
     assert abs(ratio.mean() - row["exaggeration"]) <= 3 * mcse + 5e-4  # 4 digits stored
     assert row["cut"] == pytest.approx(audit.z_for(explore.THRESHOLD) / z, rel=1e-3)
+
+
+def test_wrong_sign_share_is_the_lower_tail_among_significant_estimates() -> None:
+    """Type S error: at a tiny expected z, nearly half of the significant estimates point
+    the wrong way; at high power, almost none."""
+    c = audit.z_for(explore.THRESHOLD)
+    z = 0.315
+    lower, upper = stats.norm.cdf(-z - c), stats.norm.sf(c - z)
+    assert explore.wrong_sign(z) == pytest.approx(lower / (lower + upper), rel=1e-12)
+    assert 0.15 < explore.wrong_sign(z) < 0.5
+    assert explore.wrong_sign(4.0) < 1e-4

@@ -253,10 +253,11 @@ def _denominator_description(claim_id: str) -> str:
         "Explorable chart: choose a published percentage from the menu, or 'your own count "
         "and percent' and type a count and a printed percent. For each rounding rule a "
         "horizontal bar spans the denominators (numbers of people) that print the count as "
-        "that percent, and an orange tick marks the smallest published group that large, "
-        "which the percentage must be taken of; lines of text below give the numbers and "
+        "that percent, and an orange tick marks the smallest published group that large: the "
+        "group it is taken of if few of that group skipped the question (a larger group "
+        "fits too, with more of it not answering); lines of text below give the numbers and "
         "how many of the group did not answer. As first shown, for "
-        f"{c.measure.lower()}, {c.reported()}: " + "; ".join(parts) + "."
+        f"{c.measure[:1].lower() + c.measure[1:]}, {c.reported()}: " + "; ".join(parts) + "."
     )
 
 
@@ -425,10 +426,13 @@ def _odds_description(table: pd.DataFrame, odds: float, risk: int) -> str:
         "(grey line); a shaded band marks the reference risks at which the approximation "
         "exceeds that largest value, and dots mark the chosen risk. Two lines of text give "
         "the numbers. As first shown, with private practice's published odds ratio rounded "
-        f"to {odds:.1f} and a reference risk of {risk}% (the standardised risk of social "
-        "service agency workers in the calibrated design): the other group's risk is "
-        f"{other:.0f}%, a risk ratio of {rr:.2f} (E-value {evalue:.2f}); the square root of "
-        f"the odds ratio, {row['root']:.2f} (E-value {row['root_evalue']:.2f}), is {verdict}."
+        f"to {odds:.1f} and a reference risk of {risk}% (the standardised risk if everyone "
+        "were in a social service agency, in the calibrated design): the other group's risk "
+        f"is {other:.0f}%, a risk ratio of {rr:.2f} (E-value {evalue:.2f}); the square root "
+        f"of the odds ratio, {row['root']:.2f} (E-value {row['root_evalue']:.2f}), is "
+        f"{verdict}. The chart converts at one reference risk; chapter 5's E-values average "
+        "over the other covariates (standardised risks), and an odds ratio does not "
+        "collapse over them, so its risk ratios differ somewhat from the chart's."
     )
 
 
@@ -674,14 +678,18 @@ def _power_description(grid: pd.DataFrame, terms: pd.DataFrame, name: str) -> st
         "the probability that a survey of the published design gets a p-value below the "
         "published bound (blue) and in the published bracket (orange), both in the published "
         "direction, computed from the calibrated design's expected information; a dashed "
-        "line marks the calibrated share and a grey band the shares at which the expected p "
-        "lies in the bracket; dots mark the share chosen (the nearest on the grid), and text "
+        "line marks the calibrated share and a grey band the shares at which, with the "
+        "published odds ratio, the expected p lies in the bracket; dots mark the share chosen "
+        "(the nearest on the grid), and text "
         f"gives the numbers. As first shown, for {term['label']} with "
         f"{row['share']:.2g}% of respondents in the group (the calibrated design) and the "
         f"published odds ratio {row['odds'][k]:.2f}: P({term['bound']}) is "
-        f"{row['below'][k]:.0%} and P({term['bracket']}) is {row['bracket'][k]:.0%}. These "
-        "are normal approximations; in groups of fewer than about 100 respondents, simulated "
-        "surveys reach the bound and the bracket somewhat more often."
+        f"{row['below'][k]:.0%} and P({term['bracket']}) is {row['bracket'][k]:.0%}: values "
+        "that follow from the calibration, which puts the expected z at the middle of the "
+        "bracket (every calibrated term has the same two). These are normal approximations; "
+        "where only about 10 to 15 of the group are expected without the outcome (schools, "
+        "community organization), simulated surveys land in the bracket noticeably more "
+        "often (the simulation table of chapter 5 gives how often)."
     )
 
 
@@ -765,7 +773,11 @@ def power(name: str = DEFAULT_TERM) -> alt.VConcatChart:
         y=alt.value(0),
         y2=alt.value(240),
         tooltip=[
-            alt.Tooltip("allowed_low:Q", title="expected p in the bracket from (%)", format=".2g"),
+            alt.Tooltip(
+                "allowed_low:Q",
+                title="expected p in the bracket, at the published odds ratio, from (%)",
+                format=".2g",
+            ),
             alt.Tooltip("allowed_high:Q", title="to (%)", format=".2g"),
         ],
     )
@@ -825,6 +837,14 @@ def z_for_power(power: float, threshold: float = THRESHOLD) -> float:
     return audit.z_for(threshold) + float(stats.norm.ppf(power))
 
 
+def wrong_sign(z: float, threshold: float = THRESHOLD) -> float:
+    """Among estimates that reach p below ``threshold`` when the expected z is ``z``, the
+    share with the wrong sign (the type S error of Gelman and Carlin)."""
+    c = audit.z_for(threshold)
+    wrong, right = float(stats.norm.cdf(-z - c)), float(stats.norm.cdf(z - c))
+    return wrong / (wrong + right)
+
+
 def curse_table() -> pd.DataFrame:
     """Per power on the slider (percent): the expected z, the exaggeration ratio, the
     smallest significant estimate (as a multiple of the truth), and the sampling
@@ -838,6 +858,7 @@ def curse_table() -> pd.DataFrame:
                 "power": power,
                 "exaggeration": significant(precision.exaggeration(z, THRESHOLD), 4),
                 "cut": significant(audit.z_for(THRESHOLD) / z, 4),
+                "wrong_sign": significant(wrong_sign(z), 4),
                 "estimate": [float(e) for e in ESTIMATES],
                 "density": _sig(z * stats.norm.pdf((ESTIMATES - 1) * z)),
             }
@@ -888,11 +909,14 @@ def _curse_description(table: pd.DataFrame, terms: pd.DataFrame, power: int) -> 
         "the type M error) against power, with a dot at the chosen power and the book's "
         "published terms under the calibrated design as diamonds. As first shown, at "
         f"{power}% power a significant estimate overstates the truth by a factor of "
-        f"{row['exaggeration']:.2f} on average, and only estimates above {row['cut']:.2f} "
-        "times the truth reach significance. The published terms have "
-        f"{terms['power'].min():.0f}% to {terms['power'].max():.0f}% power, and "
-        f"exaggeration ratios from {terms['exaggeration'].min():.2f} to "
-        f"{terms['exaggeration'].max():.2f}."
+        f"{row['exaggeration']:.2f} on average, only estimates above {row['cut']:.2f} "
+        "times the truth reach p < .05 in the true direction, and "
+        f"{row['wrong_sign']:.1%} of the estimates that reach p < .05 have the wrong sign. "
+        "Significant here means p < .05, the abstract's criterion for listing a factor. The "
+        f"published terms have {terms['power'].min():.0f}% to {terms['power'].max():.0f}% "
+        f"power, and exaggeration ratios from {terms['exaggeration'].min():.2f} to "
+        f"{terms['exaggeration'].max():.2f}; the calibrated terms share one point, since the "
+        "calibration puts each at the middle of its bracket."
     )
 
 
@@ -977,7 +1001,8 @@ def winners_curse(power: int = DEFAULT_POWER) -> alt.VConcatChart:
         line1="'At ' + datum.power + '% power, a significant estimate overstates the truth by "
         "a factor of ' + format(datum.exaggeration, '.2f') + ' on average;'",
         line2="'only estimates above ' + format(datum.cut, '.2f') + ' times the truth reach "
-        "p < .05.'",
+        "p < .05 in the true direction; ' + format(datum.wrong_sign, '.1%') + ' of those "
+        "reaching p < .05 have the wrong sign.'",
     ).transform_fold(["line1", "line2"], as_=["part", "text"])
     readout = _readout(text, "text", lines=2, y="part")
     out = (
