@@ -335,8 +335,9 @@ def denominators(claim: str = DEFAULT_CLAIM) -> alt.VConcatChart:
     ticks = group.mark_tick(thickness=3, size=26, color=OKABE_ITO[5]).encode(
         y=y, x="group_size:Q", tooltip=tooltip
     )
-    labels = group.mark_text(align="left", dx=6, dy=-12, fontSize=11).encode(
-        y=y, x="group_size:Q", text="group_name:N"
+    # the label sits above its tick, never on it (text on the tick's orange is unreadable)
+    labels = group.mark_text(align="left", baseline="bottom", dx=6, fontSize=11).encode(
+        y=y, yOffset=alt.value(-14), x="group_size:Q", text="group_name:N"
     )
     chart = (bars + ends + ends_hi + ticks + labels).properties(width=WIDTH - 200, height=150)
     lines = (
@@ -494,7 +495,7 @@ def odds_and_risk() -> alt.VConcatChart:
         alt.Chart(risks.head(1))
         .transform_calculate(root="sqrt(or_value)", fails_from="100 / datum.root")
         .transform_filter("datum.root > 1")
-        .mark_rect(color=OKABE_ITO[1], opacity=0.25)
+        .mark_rect(fill=OKABE_ITO[1], fillOpacity=0.25, stroke=OKABE_ITO[1], strokeWidth=2)
         .encode(
             x=alt.X("fails_from:Q", scale=alt.Scale(domain=[0, 100])),
             x2=alt.datum(100),
@@ -767,7 +768,7 @@ def power(name: str = DEFAULT_TERM) -> alt.VConcatChart:
         x=x, y=y, color=colour, shape=alt.Shape("measure:N", legend=None), tooltip=tooltip
     )
     about = alt.Chart(terms).transform_filter("datum.term == pw_term")
-    band = about.mark_rect(color="#BBBBBB", opacity=0.5).encode(
+    band = about.mark_rect(fill="#BBBBBB", fillOpacity=0.5, stroke=GREY, strokeWidth=1.5).encode(
         x=alt.X("allowed_low:Q", scale=x_scale),
         x2="allowed_high:Q",
         y=alt.value(0),
@@ -941,10 +942,12 @@ def winners_curse(power: int = DEFAULT_POWER) -> alt.VConcatChart:
         scale=alt.Scale(domain=[-2, 8]),
     )
     y = alt.Y("density:Q", title="Density", axis=alt.Axis(labels=False, ticks=False))
-    everything = dist.mark_area(color="#BBBBBB", opacity=0.8).encode(x=x, y=y)
+    everything = dist.mark_area(
+        fill="#BBBBBB", fillOpacity=0.8, stroke=GREY, strokeWidth=1.5
+    ).encode(x=x, y=y)
     significant_part = (
         dist.transform_filter("datum.significant")
-        .mark_area(color=OKABE_ITO[5], opacity=0.9)
+        .mark_area(fill=OKABE_ITO[5], fillOpacity=0.9, stroke=OKABE_ITO[5], strokeWidth=1.5)
         .encode(
             x=x,
             y=y,

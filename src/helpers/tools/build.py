@@ -19,6 +19,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -46,6 +47,14 @@ KERNEL = "python3"
 # Kernels talk to papermill over local IPC sockets, not TCP: nothing is exposed on the
 # network, and the kernel has no transport warning to print.
 KERNEL_CONFIG = Config({"KernelManager": {"transport": "ipc"}})
+
+
+def kernel_config(folder: str) -> Config:
+    """:data:`KERNEL_CONFIG` with the kernel's sockets in ``folder``, a folder of its own:
+    kernels started at once in one folder would otherwise race for the same socket names."""
+    return Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "ipc")}})
+
+
 DOWNLOADS = ("ledger.csv", "instrument-datapackage.zip", "instrument.html")
 DATA_DOWNLOADS = "data"
 """The folder, at the top of the site, of the synthetic data a class can download
@@ -150,16 +159,17 @@ def _execute(src: Path, dest: Path, params: dict[str, Any]) -> float:
     given = {k: v for k, v in params.items() if k in own}
     started = time.perf_counter()
     try:
-        papermill.execute_notebook(
-            str(src),
-            str(dest),
-            parameters=given,
-            kernel_name=KERNEL,
-            cwd=str(dest.parent),
-            progress_bar=False,
-            log_output=False,
-            config=KERNEL_CONFIG,
-        )
+        with tempfile.TemporaryDirectory(prefix="kernel-") as sockets:
+            papermill.execute_notebook(
+                str(src),
+                str(dest),
+                parameters=given,
+                kernel_name=KERNEL,
+                cwd=str(dest.parent),
+                progress_bar=False,
+                log_output=False,
+                config=kernel_config(sockets),
+            )
     except papermill.PapermillExecutionError as err:
         first = next((line for line in str(err.source).splitlines() if line.strip()), "")
         raise BuildError(
