@@ -174,6 +174,31 @@ def without_most_influential(data: Data, distance: pd.Series, k: int = GROUPS) -
     return pd.DataFrame(out)
 
 
+def largest_change(moved: pd.DataFrame) -> pd.Series | None:
+    """The row of :func:`without_most_influential` whose odds ratio changes most, among the
+    terms left with a finite estimate, with ``size``, the absolute relative change (rounded
+    to 9 digits, so that ties sort alike on any machine); None when no term is left with
+    one."""
+    finite = moved.dropna(subset=["without"])
+    if finite.empty:
+        return None
+    ranked = finite.assign(size=finite["change"].abs().round(9))
+    return ranked.sort_values("size", ascending=False, kind="stable").iloc[0]
+
+
+def lost_estimates(moved: pd.DataFrame) -> list[str]:
+    """The terms of :func:`without_most_influential` left with no finite estimate once the
+    most influential respondents are left out, as readers name them."""
+    return list(moved.loc[moved["without"].isna(), "label"])
+
+
+def form_curves(shapes: dict[str, dict | None]) -> pd.DataFrame:
+    """The curves of :func:`functional_form` results (keyed by covariate) in one frame for
+    the chart, each labelled with its covariate's title; empty when there is none."""
+    curves = [s["curve"].assign(label=field(v).title) for v, s in shapes.items() if s is not None]
+    return pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
+
+
 def separated_cells(data: Data) -> list[str]:
     """Plain sentences naming each category, and each country × setting cell, in which
     every respondent gave the same answer (a small cell that separates perfectly), among
