@@ -362,13 +362,20 @@ def test_functional_form_curves_for_the_chart(data) -> None:
     assert diagnostics.form_curves({"age": None}).empty
 
 
-def test_test_statistics_and_lists_as_the_book_prints_them() -> None:
+def test_tests_counts_and_lists_as_the_book_prints_them() -> None:
     assert preamble.p_text(0.0004) == "p < .001"
     assert preamble.p_text(0.6744) == "p = 0.674"
     assert preamble.chi2_text(1234.56, 8, 0.2) == "χ² = 1,234.6 on 8 degrees of freedom, p = 0.200"
     assert preamble.listing(["a", "b"]) == "a; b"
     assert preamble.listing([]) == "none"
     assert preamble.listing(iter(()), "nothing") == "nothing"
+    assert [preamble.number_word(n) for n in (0, 2, 9, 10, 1234)] == [
+        "no",
+        "two",
+        "nine",
+        "10",
+        "1,234",
+    ]
 
 
 def test_profile_interval_of_a_two_by_two_table() -> None:

@@ -172,6 +172,14 @@ def data_source(seed: int | None, data_file: str, data_kind: str) -> str:
     return f"{params.data_path(data_file).name} ({_SHORT_KINDS[data_kind]})"
 
 
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def number_word(n: int) -> str:
+    """A small count in words, as prose writes it ("two"); 10 and more in digits."""
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else f"{n:,}"
+
+
 def count_phrase(n: int, one: str, many: str) -> str:
     """A count with words that agree with it: ``count_phrase(1, "does not", "do not")`` is
     "1 does not", with 2 it is "2 do not"."""
