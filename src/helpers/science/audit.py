@@ -559,6 +559,15 @@ def or_interval(c: Claim) -> tuple[float, float]:
     return float(value - half), float(value + half)
 
 
+def relative_rounding(c: Claim) -> float:
+    """Half the width of an odds ratio's rounding interval (:func:`or_interval`) on the log
+    scale, as a share of its printed log odds ratio: how much rounding to two decimals
+    leaves open, relative to the effect."""
+    lo, hi = or_interval(c)
+    assert c.odds_ratio is not None
+    return (math.log(hi) - math.log(lo)) / 2 / abs(math.log(c.odds_ratio))
+
+
 def precision_ranges(ladder: tuple[float, ...] | None = None) -> pd.DataFrame:
     """For each published odds ratio: the range of the standard error of its log odds
     ratio that its printed value and its p-value bracket allow.
