@@ -279,7 +279,19 @@ def test_separation_is_reported_and_the_group_set_aside(tmp_path: Path) -> None:
     assert "community_organization" not in set(data.rows["role"])
     assert data.levels["role"] == ("psychotherapy",)
     cells = diagnostics.separated_cells(robustness.prepare(frame, 1))
-    assert any("Community organization/development" in c for c in cells)
+    assert any(
+        re.fullmatch(r"Community organization/development \(role; \d+ respondents, all yes\)", c)
+        for c in cells
+    )
+
+
+def test_separated_cells_are_named_as_a_reader_would(data) -> None:
+    """Country × setting cells by country and setting, with how many answered and how."""
+    cells = diagnostics.separated_cells(data)
+    assert cells, "the canonical respondents have small cells that separate"
+    pattern = r"[A-Z][\w ]+, [a-z/ ]+ \((1 respondent, (yes|no)|\d+ respondents, all (yes|no))\)"
+    for cell in cells:
+        assert re.fullmatch(pattern, cell), cell
 
 
 def test_each_restricted_choice_says_why_on_its_row(data) -> None:
