@@ -251,6 +251,9 @@ def test_a_group_that_separates_perfectly_gets_its_own_verdict(tmp_path) -> None
     for suffix in ("", ".significance", ".bracket"):
         assert rows.loc[f"or_school{suffix}", "verdict"] == ledger.NOT_ESTIMABLE_SEPARATION
     assert rows.loc["or_hospital", "verdict"] in (ledger.COVERS, ledger.MISSES)
+    assert ledger.not_estimable_terms(rows.reset_index()) == [
+        t.label for t in terms() if t.claim_id == "or_school"
+    ]
 
 
 def test_replicated_values_carry_their_data_source(canonical_frame, expected) -> None:

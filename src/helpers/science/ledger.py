@@ -396,6 +396,16 @@ def reproduced(ledger: pd.DataFrame) -> pd.DataFrame:
     return judged[(judged["basis"] == FINDING) & judged["verdict"].isin(REPRODUCED)]
 
 
+def not_estimable_terms(ledger: pd.DataFrame) -> list[str]:
+    """The published odds ratios these data cannot estimate, as readers name them."""
+    verdicts = ledger.set_index("id")["verdict"]
+    return [
+        t.label
+        for t in terms()
+        if t.claim_id and str(verdicts.get(t.claim_id, "")).startswith("not estimable")
+    ]
+
+
 def misses(ledger: pd.DataFrame) -> list[str]:
     """Ids of the published odds ratios whose replicated CI misses the published value."""
     return list(ledger.loc[ledger["verdict"] == MISSES, "id"])
