@@ -71,6 +71,48 @@ def test_appropriateness_pair_is_the_anomaly() -> None:
     assert "explains it" not in text and "any denominator" not in text
 
 
+def test_the_appropriateness_answers_share_no_denominator() -> None:
+    """The numbers the data chapter glues into its account of the anomaly: the people
+    counted in both answers, the answer no such denominator prints, and the total percent."""
+    shared = audit.shared_denominator("search_appropriate")
+    inappropriate, appropriate = (
+        registry.claim("search_inappropriate"),
+        registry.claim("search_appropriate"),
+    )
+    assert shared.claims == (inappropriate, appropriate)
+    assert shared.counted == inappropriate.n + appropriate.n == 4053
+    assert not shared.fits
+    assert shared.misfits == [appropriate]
+    assert f"{shared.percent_of_counted(appropriate):.2f}" == "66.49"
+    assert str(shared.total_percent) == "101"
+    with pytest.raises(KeyError):
+        audit.shared_denominator("outside_hours")
+
+
+def test_ranges_and_families_as_the_prose_names_them() -> None:
+    assert audit.range_text(122, 122) == "exactly 122"
+    assert audit.range_text(2603, 2606) == "2,603 to 2,606"
+    assert audit.between_text(12, 12) == "exactly 12"
+    assert audit.between_text(3, 6) == "between 3 and 6"
+    ict = audit.family_of("outside_hours")
+    assert ict.population == "ICT users" and (ict.lo, ict.hi) == (3202, 3217)
+    assert set(ict.claims) == {"outside_hours", "initiated_both", "plan_continue"}
+    whole = audit.family_of("no_policy")
+    assert whole.population == "whole sample" and "no_talk" in whole.claims
+    with pytest.raises(KeyError):
+        audit.family_of("search_appropriate")  # left out of the families: no shared base
+
+
+def test_finer_ladder_moves_the_loosest_brackets() -> None:
+    assert [audit.threshold_text(p) for p in audit.abstract_ladder()] == [".05", ".005", ".001"]
+    ranges = audit.precision_ranges().set_index("id")
+    finer = audit.precision_ranges(audit.FINER_LADDER).set_index("id")
+    loosest = ranges[ranges["p_high"] == 0.05].index
+    shifts = finer.loc[loosest, "se_low"] / ranges.loc[loosest, "se_low"] - 1
+    assert audit.finer_ladder_shift() == pytest.approx(shifts.max())
+    assert audit.finer_ladder_shift() > 0
+
+
 def test_every_claim_has_a_status_and_explanation() -> None:
     table = audit.audit_table()
     assert list(table["id"]) == list(registry.claims())

@@ -173,6 +173,25 @@ def test_new_sample_judges_each_percentage_by_its_sampling_error(handmade) -> No
     assert study.loc["ict_use", "verdict"] == ledger.DIFFERS
 
 
+def test_descriptive_verdicts_name_what_does_not_reproduce(canonical_frame, handmade) -> None:
+    """The descriptive chapter's verdicts: on the canonical respondents every count
+    matches, and the one figure not reproduced as printed is the percent the audit says no
+    denominator prints; on a new sample, only figures judged by sampling error can fail."""
+    judged = ledger.descriptive_verdicts(canonical_frame, "synthetic")
+    applicable = judged[judged["verdict"] != descriptive.NOT_APPLICABLE]
+    assert set(applicable["basis"]) == {ledger.BY_CONSTRUCTION}
+    assert descriptive.count_matches(applicable).all()
+    assert judged.set_index("id").loc["outside_hours", "asked of (audit)"] == "ICT users"
+    assert list(ledger.not_reproduced_as_printed(judged)["id"]) == ["search_appropriate"]
+    sample = ledger.descriptive_verdicts(handmade, "new_sample")
+    missed = ledger.not_reproduced_as_printed(sample)
+    assert "friend_request" in set(missed["id"])  # drawn at 30%, published 48%
+    assert set(missed["verdict"]) == {ledger.OUTSIDE_ERROR}
+    assert not descriptive.count_matches(sample).all()
+    other = ledger.descriptive_verdicts(handmade, "other_population")
+    assert ledger.not_reproduced_as_printed(other).empty  # descriptive only: never judged
+
+
 def test_wilson_interval_reaches_the_printed_percent() -> None:
     c = descriptive.claims()["ict_use"]
     assert descriptive.published_range(c) == (77.5, 78.5)
@@ -233,6 +252,9 @@ def test_a_group_that_separates_perfectly_gets_its_own_verdict(tmp_path) -> None
     for suffix in ("", ".significance", ".bracket"):
         assert rows.loc[f"or_school{suffix}", "verdict"] == ledger.NOT_ESTIMABLE_SEPARATION
     assert rows.loc["or_hospital", "verdict"] in (ledger.COVERS, ledger.MISSES)
+    assert ledger.not_estimable_terms(rows.reset_index()) == [
+        t.label for t in terms() if t.claim_id == "or_school"
+    ]
 
 
 def test_replicated_values_carry_their_data_source(canonical_frame, expected) -> None:

@@ -51,6 +51,37 @@ def test_average_predictions_turn_odds_into_probabilities(canonical_model) -> No
     assert odds["Israel"] / odds["Canada"] > pred.loc["Israel", "risk_ratio_vs_reference"]
 
 
+def test_level_predictions_name_levels_and_their_odds_ratios(canonical_model) -> None:
+    pred = models.level_predictions(canonical_model, "setting").set_index("setting")
+    table = models.coefficient_table(canonical_model).set_index("term")
+    assert pred.loc["social_service_agency", "odds_ratio"] == 1
+    assert pred.loc["private_practice", "label"] == "Private practice"
+    assert pred.loc["hospital", "odds_ratio"] == pytest.approx(
+        table.loc["setting[hospital]", "odds_ratio"]
+    )
+
+
+def test_many_tests_on_the_published_bounds_and_the_replicated_p(canonical_model) -> None:
+    table = models.coefficient_table(canonical_model)
+    tests = models.many_tests(table)
+    claims = registry.odds_ratio_claims()
+    assert tests.tests == len(claims) and tests.threshold == pytest.approx(0.05 / len(claims))
+    survive = [c for c in claims if c.p_bound <= tests.threshold]
+    assert len(tests.survive) == len(survive) > 0
+    assert len(tests.survive) + len(tests.unknown) == len(claims)
+    assert not any("[" in label for label in tests.survive + tests.unknown)
+    assert tests.holm_tested == len(claims) and 0 < tests.holm_significant <= len(claims)
+    # Holm keeps no more than the uncorrected tests at 5% would
+    published = table[table["provenance"] == "published"]
+    assert tests.holm_significant <= int((published["p_value"] < 0.05).sum())
+
+
+def test_model_status_in_a_few_words(canonical_model, canonical_frame) -> None:
+    assert models.estimability(canonical_model).model_status == "estimable"
+    few = models.fit(canonical_frame.sample(60, random_state=1))
+    assert models.estimability(few).model_status == f"not estimable ({models.TOO_FEW_EVENTS})"
+
+
 def test_batched_and_statsmodels_engines_agree_on_the_same_data() -> None:
     design = precision.canonical_design()
     batch = population.generate_batch(design, 6, np.random.default_rng(11))

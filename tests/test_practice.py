@@ -123,7 +123,7 @@ def test_canadian_share_of_the_pooled_sample() -> None:
 
 def test_setting_contrasts_are_worded_from_the_numbers() -> None:
     base = 0.5
-    far = base + (practice.FAR_POINTS + 1) / 100
+    far = base + practice.FAR_POINTS / 100
     near = base + (practice.FAR_POINTS - 1) / 100
     same = base - (practice.CLOSE_POINTS - 1) / 100
     below = base - (practice.CLOSE_POINTS + 1) / 100
@@ -134,13 +134,19 @@ def test_setting_contrasts_are_worded_from_the_numbers() -> None:
         "community_healthcare": same,
         "hospital": below,
     }
-    sentence = practice.compare_settings(predictions, {"school": "School"})
-    assert sentence.startswith(f"Against social service agencies ({base:.0%})")
-    assert f"private_practice far above ({far:.0%})" in sentence
-    assert f"school above ({near:.0%})" in sentence and "school far" not in sentence
-    assert f"community_healthcare about the same ({same:.0%})" in sentence
-    assert sentence.endswith(f"hospital below ({below:.0%}).")
-    assert "cannot compare" in practice.compare_settings({"school": 0.8}, {})
+    assert practice.setting_contrasts(predictions) == {
+        "private_practice": "far above",
+        "school": "above",
+        "community_healthcare": "about the same",
+        "hospital": "below",
+    }
+    assert practice.contrast_word(base - practice.FAR_POINTS / 100, base) == "far below"
+    # a setting, or the reference, missing from the data cannot be compared
+    partial = practice.setting_contrasts({"social_service_agency": base, "school": far})
+    assert partial["school"] == "far above"
+    assert partial["hospital"] == practice.NOT_COMPARABLE
+    without_reference = practice.setting_contrasts({"school": 0.8})
+    assert set(without_reference.values()) == {practice.NOT_COMPARABLE}
 
 
 # ---------------------------------------------------------- sources and other publications

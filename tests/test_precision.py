@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.science import audit, simulation
+from helpers.science import audit, registry, simulation
 from helpers.science.simulation import population, precision, scenarios
+from helpers.science.spec import terms
 
 
 def test_brackets_come_from_the_abstracts_own_ladder() -> None:
@@ -184,3 +185,46 @@ def test_overstated_truths_are_kept_out_of_the_headline_range() -> None:
 def test_conditional_truth_has_no_maximum_near_the_threshold() -> None:
     assert precision.conditional_truth_z(1.97, 0.05) == -np.inf
     assert np.isfinite(precision.conditional_truth_z(2.6, 0.05))
+
+
+def test_paired_differences_rank_the_terms_by_how_far_they_move() -> None:
+    a, b = simulation.simulate(40, 3), simulation.simulate(40, 4)
+    names = [t.name for t in terms() if t.claim_id]
+    moves = simulation.paired_differences(a, b, names)
+    assert sorted(moves["term"]) == sorted(names)
+    for r in moves.itertuples():
+        assert (r.difference, r.mcse) == simulation.paired_difference(a, b, r.term)
+    assert moves["difference"].abs().is_monotonic_decreasing
+    same = simulation.paired_differences(a, a, names)
+    assert (same["difference"] == 0).all() and list(same["term"]) == names  # ties keep order
+
+
+def test_leaning_terms_are_those_beyond_monte_carlo_error() -> None:
+    summary = pd.DataFrame(
+        {
+            "label": ["A", "B", "C"],
+            "true_or": [2.0, 0.5, 1.5],
+            "bias": [0.05, -0.01, -0.30],
+            "bias_mcse": [0.01, 0.01, 0.10],
+            "empirical_se": [0.5, 0.2, 1.0],
+        }
+    )
+    lean = simulation.leaning(summary)
+    assert list(lean.terms["label"]) == ["A", "C"]  # B: one Monte Carlo SE only
+    assert not lean.away_from_one  # C leans towards 1 (a negative bias on an OR above 1)
+    assert lean.largest_in_se == pytest.approx(0.3)
+    assert lean.worst["label"] == "C"
+    away = simulation.leaning(summary.iloc[:2])
+    assert away.away_from_one and list(away.terms["label"]) == ["A"]
+    none = simulation.leaning(summary.assign(bias=0.0))
+    assert none.terms.empty and none.largest_in_se == 0.0
+
+
+def test_rounding_leaves_graduation_year_widest_open() -> None:
+    grad = registry.claim("or_graduation_year")
+    lo, hi = audit.or_interval(grad)
+    assert (lo, hi) == pytest.approx((1.025, 1.035))
+    expected = (math.log(1.035) - math.log(1.025)) / 2 / math.log(1.03)
+    assert audit.relative_rounding(grad) == pytest.approx(expected)
+    others = [c for c in registry.odds_ratio_claims() if c.id != grad.id]
+    assert all(audit.relative_rounding(c) < audit.relative_rounding(grad) for c in others)

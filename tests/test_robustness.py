@@ -183,6 +183,9 @@ def test_a_file_lacking_a_covariate_gets_a_note(tmp_path: Path) -> None:
     frame["age"] = pd.array([pd.NA] * len(frame), dtype="Int64")
     data = robustness.prepare(dataio.read_respondents(_write(frame, tmp_path / "no_age.csv")), 1)
     assert any("Age is absent from these data" in note for note in data.notes)
+    assert any("Age is absent" in note for note in data.choice_notes["age"])
+    choices = robustness.choices_table(data).set_index("choice")
+    assert "Age is absent" in choices.loc["Age and graduation year", "on these data"]
     assert data.levels["age"] == ("graduation",)
     est = robustness.fit_all(data)
     assert "age" not in set(est["term"]) and "graduation_year" in set(est["term"])
@@ -203,6 +206,7 @@ def test_a_file_without_roles_or_settings_still_runs(tmp_path: Path) -> None:
     notes = " ".join(data.notes)
     assert "Role is absent from these data" in notes
     assert "Practice setting is absent from these data" in notes
+    assert data.choice_notes["role"] and data.choice_notes["setting"]
     est = robustness.fit_all(data)
     assert not {t for t in est["term"] if t.startswith(("role", "setting"))}
 
@@ -275,7 +279,115 @@ def test_separation_is_reported_and_the_group_set_aside(tmp_path: Path) -> None:
     assert "community_organization" not in set(data.rows["role"])
     assert data.levels["role"] == ("psychotherapy",)
     cells = diagnostics.separated_cells(robustness.prepare(frame, 1))
-    assert any("Community organization/development" in c for c in cells)
+    assert any(
+        re.fullmatch(r"Community organization/development \(role; \d+ respondents, all yes\)", c)
+        for c in cells
+    )
+
+
+def test_separated_cells_are_named_as_a_reader_would(data) -> None:
+    """Country × setting cells by country and setting, with how many answered and how."""
+    cells = diagnostics.separated_cells(data)
+    assert cells, "the canonical respondents have small cells that separate"
+    pattern = r"[A-Z][\w ]+, [a-z/ ]+ \((1 respondent, (yes|no)|\d+ respondents, all (yes|no))\)"
+    for cell in cells:
+        assert re.fullmatch(pattern, cell), cell
+
+
+def test_each_restricted_choice_says_why_on_its_row(data) -> None:
+    """A choice that runs fewer levels than it has carries its reason in the choices
+    table; on the canonical respondents only the missing-covariates choice is restricted
+    (no respondent lacks a covariate)."""
+    table = robustness.choices_table(data).set_index("choice")
+    for d in DIMENSIONS:
+        if len(data.levels[d.key]) < len(d.levels):
+            assert table.loc[d.label, "on these data"] != "–", d.key
+    assert robustness.limited_choices(data) == 1
+    assert "nothing to impute" in table.loc["Missing covariates", "on these data"]
+    assert (table.drop(index="Missing covariates")["on these data"] == "–").all()
+
+
+def _summary(shares: list[float], or_min: list[float], or_max: list[float]) -> pd.DataFrame:
+    labels = [chr(ord("A") + i) for i in range(len(shares))]
+    return pd.DataFrame(
+        {
+            "label": labels,
+            "specifications": [0 if np.isnan(lo) else 4 for lo in or_min],
+            "or_min": or_min,
+            "or_max": or_max,
+            "reproduce_share": shares,
+        }
+    )
+
+
+def test_terms_are_split_by_how_often_their_claim_holds() -> None:
+    summary = _summary(
+        [1.0, 0.5, 0.0, 0.0, np.nan], [1.0, 1.0, 2.0, 0.5, np.nan], [2.0, 3.0, 2.0, 1.0, np.nan]
+    )
+    holds = robustness.holding(summary)
+    assert list(holds.estimated["label"]) == ["A", "B", "C", "D"]  # E: never estimated
+    assert list(holds.always["label"]) == ["A"]
+    assert list(holds.sometimes["label"]) == ["B"]
+    assert list(holds.never["label"]) == ["C", "D"]
+    # the curve opens on the least robust claim, and among those on the one that moves most
+    assert robustness.default_term(summary) == "D"
+    assert holds.estimated.set_index("label").loc["D", "ratio"] == 2.0
+    nothing = _summary([np.nan, np.nan], [np.nan, np.nan], [np.nan, np.nan])
+    assert robustness.default_term(nothing) == "A"
+
+
+def test_largest_gap_between_wald_and_profile_intervals() -> None:
+    profile = pd.DataFrame(
+        {
+            "label": ["A", "B", "C"],
+            "ci_low": [1.0, 2.0, 0.5],
+            "ci_high": [2.0, 4.0, 1.0],
+            "profile_low": [1.05, 2.0, np.nan],  # C separates: no profile interval
+            "profile_high": [2.0, 3.0, np.nan],
+        }
+    )
+    widest = robustness.largest_interval_gap(profile)
+    assert widest["label"] == "B" and widest["gap"] == pytest.approx(0.25)
+    assert robustness.largest_interval_gap(profile.iloc[[2]]) is None
+
+
+def test_largest_change_and_lost_estimates_without_influential_respondents() -> None:
+    moved = pd.DataFrame(
+        {
+            "label": ["A", "B", "C"],
+            "with": [1.0, 2.0, 3.0],
+            "without": [1.1, 1.5, np.nan],
+        }
+    ).assign(change=lambda m: m["without"] / m["with"] - 1)
+    largest = diagnostics.largest_change(moved)
+    assert largest["label"] == "B" and largest["size"] == pytest.approx(0.25)
+    assert diagnostics.lost_estimates(moved) == ["C"]
+    assert diagnostics.largest_change(moved.iloc[[2]]) is None
+    assert diagnostics.lost_estimates(moved.iloc[:2]) == []
+
+
+def test_functional_form_curves_for_the_chart(data) -> None:
+    shapes = {"age": diagnostics.functional_form(data, "age"), "graduation_year": None}
+    form = diagnostics.form_curves(shapes)
+    assert set(form["label"]) == {"Age"}
+    assert len(form) == diagnostics.POINTS
+    assert diagnostics.form_curves({"age": None}).empty
+
+
+def test_tests_counts_and_lists_as_the_book_prints_them() -> None:
+    assert preamble.p_text(0.0004) == "p < .001"
+    assert preamble.p_text(0.6744) == "p = 0.674"
+    assert preamble.chi2_text(1234.56, 8, 0.2) == "χ² = 1,234.6 on 8 degrees of freedom, p = 0.200"
+    assert preamble.listing(["a", "b"]) == "a; b"
+    assert preamble.listing([]) == "none"
+    assert preamble.listing(iter(()), "nothing") == "nothing"
+    assert [preamble.number_word(n) for n in (0, 2, 9, 10, 1234)] == [
+        "no",
+        "two",
+        "nine",
+        "10",
+        "1,234",
+    ]
 
 
 def test_profile_interval_of_a_two_by_two_table() -> None:

@@ -7,6 +7,7 @@ ask for, :func:`glue_text` to hand pre-formatted numbers to the prose, and ``tab
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -122,6 +123,22 @@ def percent(share: float) -> str:
     return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"
 
 
+def p_text(p: float) -> str:
+    """A p-value as the book prints it: "p < .001", otherwise to three decimals."""
+    return "p < .001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def chi2_text(statistic: float, df: float, p: float) -> str:
+    """A chi-squared test as the book prints it: "χ² = 5.8 on 8 degrees of freedom,
+    p = 0.674"."""
+    return f"χ² = {statistic:,.1f} on {df:.0f} degrees of freedom, {p_text(p)}"
+
+
+def listing(items: Iterable[str], empty: str = "none") -> str:
+    """Items for a glued list, separated by semicolons; ``empty`` when there are none."""
+    return "; ".join(items) or empty
+
+
 def resolve_replications(replications: int) -> int:
     """Check the number of simulated surveys."""
     params.check({"replications": replications})
@@ -153,6 +170,14 @@ def data_source(seed: int | None, data_file: str, data_kind: str) -> str:
         )
         return f"synthetic respondents ({where})"
     return f"{params.data_path(data_file).name} ({_SHORT_KINDS[data_kind]})"
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def number_word(n: int) -> str:
+    """A small count in words, as prose writes it ("two"); 10 and more in digits."""
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else f"{n:,}"
 
 
 def count_phrase(n: int, one: str, many: str) -> str:

@@ -138,6 +138,16 @@ class Finding:
     other_rules: str = ""
 
 
+def range_text(lo: int, hi: int) -> str:
+    """A range of counts as the audit words it: "exactly 122", or "2,603 to 2,606"."""
+    return f"exactly {lo:,}" if lo == hi else f"{lo:,} to {hi:,}"
+
+
+def between_text(lo: int, hi: int) -> str:
+    """A range of counts after "so": "exactly 12", or "between 3 and 6"."""
+    return f"exactly {lo:,}" if lo == hi else f"between {lo:,} and {hi:,}"
+
+
 def _percent_finding(c: Claim) -> Finding:
     assert c.n is not None
     rng = denominator_range(c.n, c.percent_text, assumed("rounding_rule"))
@@ -170,9 +180,7 @@ def _percent_finding(c: Claim) -> Finding:
         )
     nr_lo, nr_hi = max(pop.size - hi, 0), pop.size - lo
     where = (
-        f"{c.n:,} people are {c.percent_text}% of a group of "
-        + (f"exactly {lo:,}" if lo == hi else f"{lo:,} to {hi:,}")
-        + "; "
+        f"{c.n:,} people are {c.percent_text}% of a group of {range_text(lo, hi)}; "
         f"the smallest published group that large is the {pop.name} ({pop.size:,})"
     )
     if nr_lo == 0:
@@ -180,8 +188,9 @@ def _percent_finding(c: Claim) -> Finding:
         explanation = where + ", so the figure fits with every member of that group answering."
     else:
         status = NONRESPONSE
-        count = f"exactly {nr_lo:,}" if nr_lo == nr_hi else f"between {nr_lo:,} and {nr_hi:,}"
-        explanation = where + f", so {count} of them did not answer this question."
+        explanation = (
+            where + f", so {between_text(nr_lo, nr_hi)} of them did not answer this question."
+        )
     return Finding(
         **base,
         status=status,
@@ -272,53 +281,107 @@ def _sum_check(name: str, parts: Iterable[Claim], whole: Claim) -> JointCheck:
     )
 
 
-def _same_question_checks() -> list[JointCheck]:
-    """Answers to one single-choice question must fit one common denominator."""
+@dataclass(frozen=True)
+class SharedDenominator:
+    """The published answers to one single-choice question, read as exclusive answers
+    rounded once, so that they share one denominator: at least the people counted in them
+    (``counted``), and one that prints every percent as published (from ``lo`` to ``hi``;
+    none when ``lo > hi``)."""
+
+    variable: str
+    claims: tuple[Claim, ...]
+    counted: int
+    lo: int
+    hi: int
+    total_percent: Decimal
+
+    @property
+    def fits(self) -> bool:
+        """Whether one denominator prints every percent as published."""
+        return self.lo <= self.hi
+
+    @property
+    def misfits(self) -> list[Claim]:
+        """The answers whose printed percent the smallest possible denominator (the people
+        counted) does not give."""
+        rule = assumed("rounding_rule")
+        return [
+            c for c in self.claims if not rounds_to(c.n or 0, self.counted, c.percent_text, rule)
+        ]
+
+    def percent_of_counted(self, c: Claim) -> float:
+        """An answer's count as a percentage of the people counted, unrounded."""
+        return float(Fraction(100 * (c.n or 0), self.counted))
+
+
+def shared_denominators() -> list[SharedDenominator]:
+    """Every single-choice question with two or more published answers (whole sample)."""
     rule = assumed("rounding_rule")
     by_var: dict[str, list[Claim]] = {}
     for c in claims().values():
         if c.kind == "percent" and c.in_sample and not c.country:
             by_var.setdefault(c.variable, []).append(c)
-    checks = []
+    out = []
     for var, group in by_var.items():
         if len(group) < 2:
             continue
         counted = sum(c.n or 0 for c in group)
         ranges = [denominator_range(c.n or 0, c.percent_text, rule) for c in group]
-        lo = max([counted] + [r[0] for r in ranges if r])
-        hi = min(r[1] for r in ranges if r)
-        total_pct = sum(Decimal(c.percent_text) for c in group)
-        ids = tuple(c.id for c in group)
-        if lo <= hi:
+        out.append(
+            SharedDenominator(
+                variable=var,
+                claims=tuple(group),
+                counted=counted,
+                lo=max([counted] + [r[0] for r in ranges if r]),
+                hi=min(r[1] for r in ranges if r),
+                total_percent=sum(Decimal(c.percent_text) for c in group),
+            )
+        )
+    return out
+
+
+def shared_denominator(variable: str) -> SharedDenominator:
+    """The :class:`SharedDenominator` of one question's published answers."""
+    for shared in shared_denominators():
+        if shared.variable == variable:
+            return shared
+    raise KeyError(f"no question '{variable}' with two or more published answers")
+
+
+def _same_question_checks() -> list[JointCheck]:
+    """Answers to one single-choice question must fit one common denominator."""
+    checks = []
+    for shared in shared_denominators():
+        ids = tuple(c.id for c in shared.claims)
+        if shared.fits:
             checks.append(
                 JointCheck(
                     "denominator",
-                    f"one denominator for '{var}'",
+                    f"one denominator for '{shared.variable}'",
                     ids,
                     True,
-                    f"The answers add up to {counted:,} people and {total_pct}%; a common "
-                    f"denominator of {lo:,} to {hi:,} fits every printed percent.",
+                    f"The answers add up to {shared.counted:,} people and "
+                    f"{shared.total_percent}%; a common denominator of {shared.lo:,} to "
+                    f"{shared.hi:,} fits every printed percent.",
                 )
             )
             continue
-        d = counted
-        misfits = [c for c in group if not rounds_to(c.n or 0, d, c.percent_text, rule)]
+        d = shared.counted
         shown = "; ".join(
-            f"{c.n:,} of {d:,} is {float(Fraction(100 * (c.n or 0), d)):.2f}%, "
-            f"printed as {c.percent_text}%"
-            for c in misfits
+            f"{c.n:,} of {d:,} is {shared.percent_of_counted(c):.2f}%, printed as {c.percent_text}%"
+            for c in shared.misfits
         )
         checks.append(
             JointCheck(
                 "denominator",
-                f"one denominator for '{var}'",
+                f"one denominator for '{shared.variable}'",
                 ids,
                 False,
                 f"Read as exclusive answers to one question, rounded once, these share one "
-                f"denominator of at least {counted:,} (the people counted in them), and no such "
+                f"denominator of at least {d:,} (the people counted in them), and no such "
                 f"denominator prints every percent as published: {shown}. The printed percents "
-                f"add up to {total_pct}%. Other readings fit: see the explanations of this "
-                "conflict.",
+                f"add up to {shared.total_percent}%. Other readings fit: see the explanations "
+                "of this conflict.",
                 ids,
             )
         )
@@ -496,6 +559,15 @@ def or_interval(c: Claim) -> tuple[float, float]:
     return float(value - half), float(value + half)
 
 
+def relative_rounding(c: Claim) -> float:
+    """Half the width of an odds ratio's rounding interval (:func:`or_interval`) on the log
+    scale, as a share of its printed log odds ratio: how much rounding to two decimals
+    leaves open, relative to the effect."""
+    lo, hi = or_interval(c)
+    assert c.odds_ratio is not None
+    return (math.log(hi) - math.log(lo)) / 2 / abs(math.log(c.odds_ratio))
+
+
 def precision_ranges(ladder: tuple[float, ...] | None = None) -> pd.DataFrame:
     """For each published odds ratio: the range of the standard error of its log odds
     ratio that its printed value and its p-value bracket allow.
@@ -539,6 +611,20 @@ def bracket_text(lower: float, upper: float) -> str:
         return f"{p:.3f}".rstrip("0").lstrip("0")
 
     return f"{text(lower)} ≤ p < {text(upper)}" if lower else f"p < {text(upper)}"
+
+
+def threshold_text(p: float) -> str:
+    """A reporting threshold as a reader writes it: ".05", ".001"."""
+    return bracket_text(0.0, p).removeprefix("p < ")
+
+
+def finer_ladder_shift() -> float:
+    """How far the lower ends of the standard-error ranges of the terms in the abstract's
+    loosest bracket move up on :data:`FINER_LADDER`: the largest relative shift."""
+    ranges = precision_ranges()
+    finer = precision_ranges(FINER_LADDER).set_index("id")
+    loosest = ranges[ranges["p_high"] == max(abstract_ladder())].set_index("id")
+    return float((finer.loc[loosest.index, "se_low"] / loosest["se_low"] - 1).max())
 
 
 @dataclass(frozen=True)
@@ -608,6 +694,14 @@ def denominator_families(rule: str | None = None) -> list[Family]:
                 )
             )
     return sorted(families, key=lambda fam: (-len(fam.claims), fam.population))
+
+
+def family_of(claim_id: str) -> Family:
+    """The largest denominator family (:func:`denominator_families`) that holds a claim."""
+    for family in denominator_families():
+        if claim_id in family.claims:
+            return family
+    raise KeyError(f"claim '{claim_id}' is in no denominator family")
 
 
 def common_range(claim_ids: tuple[str, ...], rule: str) -> tuple[int, int] | None:

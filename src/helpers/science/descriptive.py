@@ -89,6 +89,13 @@ def replicate_all(frame: pd.DataFrame) -> pd.DataFrame:
     return out.astype({"n": "Int64", "denominator": "Int64"})
 
 
+def count_matches(table: pd.DataFrame) -> pd.Series:
+    """Whether each replicated count (rows of :func:`replicate_all` or :func:`judge_all`)
+    equals the published count; False where the count is not shown."""
+    published = pd.Series([claims()[i].n for i in table["id"]], index=table.index, dtype="Int64")
+    return table["n"].astype("Int64").eq(published).fillna(False).astype(bool)
+
+
 def distribution(frame: pd.DataFrame, variable: str, synthetic: bool = True) -> pd.DataFrame:
     """Answers to one question among those who answered: n, percent, label, and where the
     count comes from in synthetic data (published, derived as the remainder, or an assumed

@@ -174,10 +174,35 @@ def without_most_influential(data: Data, distance: pd.Series, k: int = GROUPS) -
     return pd.DataFrame(out)
 
 
+def largest_change(moved: pd.DataFrame) -> pd.Series | None:
+    """The row of :func:`without_most_influential` whose odds ratio changes most, among the
+    terms left with a finite estimate, with ``size``, the absolute relative change (rounded
+    to 9 digits, so that ties sort alike on any machine); None when no term is left with
+    one."""
+    finite = moved.dropna(subset=["without"])
+    if finite.empty:
+        return None
+    ranked = finite.assign(size=finite["change"].abs().round(9))
+    return ranked.sort_values("size", ascending=False, kind="stable").iloc[0]
+
+
+def lost_estimates(moved: pd.DataFrame) -> list[str]:
+    """The terms of :func:`without_most_influential` left with no finite estimate once the
+    most influential respondents are left out, as readers name them."""
+    return list(moved.loc[moved["without"].isna(), "label"])
+
+
+def form_curves(shapes: dict[str, dict | None]) -> pd.DataFrame:
+    """The curves of :func:`functional_form` results (keyed by covariate) in one frame for
+    the chart, each labelled with its covariate's title; empty when there is none."""
+    curves = [s["curve"].assign(label=field(v).title) for v, s in shapes.items() if s is not None]
+    return pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
+
+
 def separated_cells(data: Data) -> list[str]:
-    """Plain sentences naming each category, and each country × setting cell, in which
-    every respondent gave the same answer (a small cell that separates perfectly), among
-    all who answered the outcome."""
+    """Each category, and each country × setting cell, in which every respondent gave the
+    same answer (a small cell that separates perfectly), among all who answered the
+    outcome, named for a glued list: "Israel, private practice (24 respondents, all yes)"."""
     rows = data.answered
     out = []
     for var in CATEGORICAL:
@@ -185,21 +210,18 @@ def separated_cells(data: Data) -> list[str]:
             continue
         for level, group in rows.dropna(subset=[var]).groupby(var)["y"]:
             if group.nunique() == 1:
-                out.append(
-                    f"{_all(len(group))} with {var} '{field(var).label(str(level))}' "
-                    f"answered {'yes' if group.iloc[0] else 'no'}"
-                )
+                name = f"{field(var).label(str(level))} ({field(var).title.lower()}"
+                out.append(f"{name}; {_all(group)})")
     if {"country", "setting"} <= set(data.available):
         cells = rows.dropna(subset=["country", "setting"]).groupby(["country", "setting"])["y"]
         for (country, setting), group in cells:
             if group.nunique() == 1:
-                out.append(
-                    f"{_all(len(group))} in {country} in "
-                    f"{field('setting').label(str(setting)).lower()} answered "
-                    f"{'yes' if group.iloc[0] else 'no'}"
-                )
+                label = field("setting").label(str(setting)).lower()
+                out.append(f"{country}, {label} ({_all(group)})")
     return out
 
 
-def _all(n: int) -> str:
-    return "the one respondent" if n == 1 else f"all {n} respondents"
+def _all(group: pd.Series) -> str:
+    answer = "yes" if group.iloc[0] else "no"
+    n = len(group)
+    return f"1 respondent, {answer}" if n == 1 else f"{n} respondents, all {answer}"

@@ -78,19 +78,6 @@ DESCRIPTIVE = "descriptive only"
 NOT_JUDGED = "not judged"
 BASES = (BY_CONSTRUCTION, FINDING, DESCRIPTIVE, NOT_JUDGED)
 
-BASIS_RULES = {
-    "synthetic": "by construction: the generator draws every published count exactly, the "
-    "published odds ratios are its own inputs, and its group sizes are calibrated so that "
-    "each term's expected p lies in its published bracket",
-    "study": "findings: the study's own respondents should reproduce every published count exactly",
-    "new_sample": "findings judged by sampling error: a percentage reproduces when the 95% "
-    "Wilson interval of the replicated proportion reaches the published one",
-    "other_population": "descriptive only: a different population is set beside the "
-    "published figures, not judged by them",
-}
-"""The verdict rule of each kind of data (:data:`helpers.params.DATA_KINDS`), as a
-phrase."""
-
 ESTIMATE, SIGNIFICANCE, BRACKET = "odds ratio", "significance", "p bracket"
 COLUMNS = [
     "id",
@@ -121,6 +108,24 @@ def basis_for(data_kind: str, verdict: str) -> str:
     if data_kind == "other_population" or verdict == DESCRIPTIVE_ONLY:
         return DESCRIPTIVE
     return FINDING
+
+
+def descriptive_verdicts(frame: pd.DataFrame, data_kind: str) -> pd.DataFrame:
+    """Every sample-size and percent claim judged on these data
+    (:func:`helpers.science.descriptive.judge_all`), with the group the audit says each
+    percentage is of (``asked of (audit)``) and the basis of its verdict."""
+    judged = descriptive.judge_all(frame, data_kind)
+    findings = audit.audit_table().set_index("id")
+    judged["asked of (audit)"] = [findings.loc[i, "population"] or "–" for i in judged["id"]]
+    judged["basis"] = [basis_for(data_kind, v) for v in judged["verdict"]]
+    return judged
+
+
+def not_reproduced_as_printed(judged: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`descriptive_verdicts` that these data do not reproduce as printed:
+    judged (neither descriptive only nor not judged) and not reproduced."""
+    judged_here = judged["basis"].isin([BY_CONSTRUCTION, FINDING])
+    return judged[judged_here & ~judged["verdict"].isin(REPRODUCED)]
 
 
 def _descriptive_rows(
@@ -389,6 +394,16 @@ def reproduced(ledger: pd.DataFrame) -> pd.DataFrame:
     """The findings that reproduced, claim by claim (significance claims included)."""
     judged = _judged(ledger)
     return judged[(judged["basis"] == FINDING) & judged["verdict"].isin(REPRODUCED)]
+
+
+def not_estimable_terms(ledger: pd.DataFrame) -> list[str]:
+    """The published odds ratios these data cannot estimate, as readers name them."""
+    verdicts = ledger.set_index("id")["verdict"]
+    return [
+        t.label
+        for t in terms()
+        if t.claim_id and str(verdicts.get(t.claim_id, "")).startswith("not estimable")
+    ]
 
 
 def misses(ledger: pd.DataFrame) -> list[str]:

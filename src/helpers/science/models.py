@@ -18,6 +18,7 @@ import pandas as pd
 import statsmodels.formula.api as smf
 from scipy import stats
 
+from .codebook import field as codebook_field
 from .registry import claims
 from .spec import CATEGORICAL, CONTINUOUS, OUTCOME, Term, references, term_label, terms
 
@@ -157,6 +158,13 @@ class Estimability:
         if term in self.separated:
             return f"{SEPARATION}: {self.separated[term]}"
         return ""
+
+    @property
+    def model_status(self) -> str:
+        """The model's verdict in a few words: "estimable", or "not estimable" with the
+        reason's name (:data:`TOO_FEW_EVENTS`, :data:`SEPARATION`)."""
+        problem = self.model_problem
+        return f"not estimable ({problem.split(':')[0]})" if problem else "estimable"
 
     @property
     def model_problem(self) -> str:
@@ -300,6 +308,57 @@ def average_predictions(model: ModelFit, variable: str) -> pd.DataFrame:
     base = float(reference.iloc[0]) if len(reference) and variable not in model.dropped else np.nan
     out["difference_vs_reference"] = out["probability"] - base
     out["risk_ratio_vs_reference"] = out["probability"] / base
+    return out
+
+
+@dataclass(frozen=True)
+class ManyTests:
+    """The published significance claims read against a Bonferroni correction, and the
+    replicated p-values against Holm's."""
+
+    tests: int
+    threshold: float
+    survive: list[str]
+    unknown: list[str]
+    holm_significant: int
+    holm_tested: int
+
+
+def many_tests(table: pd.DataFrame, alpha: float = 0.05) -> ManyTests:
+    """For a :func:`coefficient_table`: the Bonferroni threshold for the published terms;
+    the published terms whose printed bound is at or below it (they ``survive`` on the
+    published information alone) and the others, reported only under a looser bound, whose
+    fate after correction is ``unknown`` (reader's names); and how many of the published
+    terms these data estimate stay significant at ``alpha`` after Holm's correction."""
+    from statsmodels.stats.multitest import multipletests
+
+    published = table[table["provenance"] == "published"]
+    fitted = published[published["estimable"]]
+    threshold = alpha / len(published)
+    bounds = {c.id: c.p_bound for c in claims().values() if c.kind == "odds_ratio"}
+    survivors = {t.claim_id for t in terms() if t.claim_id and bounds[t.claim_id] <= threshold}
+    holm = multipletests(fitted["p_value"], alpha=alpha, method="holm")[0] if len(fitted) else []
+    return ManyTests(
+        tests=len(published),
+        threshold=threshold,
+        survive=[t.label for t in terms() if t.claim_id in survivors],
+        unknown=[t.label for t in terms() if t.claim_id and t.claim_id not in survivors],
+        holm_significant=int(np.sum(holm)),
+        holm_tested=len(fitted),
+    )
+
+
+def level_predictions(model: ModelFit, variable: str) -> pd.DataFrame:
+    """:func:`average_predictions` for a chart: each level by its reader's name (``label``)
+    with its odds ratio against the reference (1 for the reference itself; NaN for a level
+    the model has no coefficient for)."""
+    out = average_predictions(model, variable)
+    out["label"] = [codebook_field(variable).label(v) for v in out[variable]]
+    odds = {term_name(k): float(np.exp(v)) for k, v in model.result.params.items()}
+    out["odds_ratio"] = [
+        1.0 if v == references()[variable] else odds.get(f"{variable}[{v}]", np.nan)
+        for v in out[variable]
+    ]
     return out
 
 

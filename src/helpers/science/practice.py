@@ -544,24 +544,31 @@ FAR_POINTS = 25
 CLOSE_POINTS = 5
 
 
-def compare_settings(predictions: dict[str, float], labels: dict[str, str]) -> str:
-    """Word the predicted probabilities by setting against social service agencies, from the
-    numbers: within CLOSE_POINTS percentage points 'about the same', beyond FAR_POINTS 'far
-    above' or 'far below', otherwise 'above' or 'below'."""
-    reference = "social_service_agency"
-    if reference not in predictions:
-        return "The model cannot compare settings with social service agencies on these data."
-    base = predictions[reference]
-    parts = []
-    for level, prob in sorted(predictions.items(), key=lambda kv: -kv[1]):
-        if level in (reference, "other"):
-            continue
-        points = 100 * (prob - base)
-        if abs(points) < CLOSE_POINTS:
-            word = "about the same"
-        else:
-            side = "above" if points > 0 else "below"
-            word = f"far {side}" if abs(points) >= FAR_POINTS else side
-        parts.append(f"{labels.get(level, level).lower()} {word} ({prob:.0%})")
-    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
-    return f"Against social service agencies ({base:.0%}): {listed}."
+REFERENCE_SETTING = "social_service_agency"
+COMPARED_SETTINGS = ("private_practice", "school", "community_healthcare", "hospital")
+"""The named settings the prose compares with social service agencies."""
+NOT_COMPARABLE = "not comparable on these data"
+
+
+def contrast_word(probability: float, reference: float) -> str:
+    """How a predicted probability compares with the reference setting's, in words from the
+    numbers: within CLOSE_POINTS percentage points "about the same", at least FAR_POINTS
+    away "far above" or "far below", otherwise "above" or "below"."""
+    points = 100 * (probability - reference)
+    if abs(points) < CLOSE_POINTS:
+        return "about the same"
+    side = "above" if points > 0 else "below"
+    return f"far {side}" if abs(points) >= FAR_POINTS else side
+
+
+def setting_contrasts(predictions: dict[str, float]) -> dict[str, str]:
+    """Each of :data:`COMPARED_SETTINGS` against social service agencies, in the words of
+    :func:`contrast_word`; :data:`NOT_COMPARABLE` for a setting, or with a reference, these
+    data lack."""
+    reference = predictions.get(REFERENCE_SETTING)
+    return {
+        level: NOT_COMPARABLE
+        if reference is None or level not in predictions
+        else contrast_word(predictions[level], reference)
+        for level in COMPARED_SETTINGS
+    }

@@ -16,7 +16,8 @@ Five choices, the published one first in each:
 
 Every combination the data support is a specification. A choice the data cannot support
 (a covariate absent from the file, a level with too few respondents, no missing values to
-impute, one country) has one level only, and :attr:`Data.notes` says why.
+impute, one country) has one level only, and :attr:`Data.choice_notes` says why, choice by
+choice (the last column of :func:`choices_table`).
 """
 
 from __future__ import annotations
@@ -169,19 +170,26 @@ def analysis_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class Data:
-    """The rows every specification is fitted to, what the data support, and why
-    (``answered``: every respondent who answered the outcome, before any was set aside)."""
+    """The rows every specification is fitted to, what the data support, and why: a note
+    for each choice that runs fewer levels than it has, or loses respondents, keyed by the
+    choice (``answered``: every respondent who answered the outcome, before any was set
+    aside)."""
 
     rows: pd.DataFrame
     available: tuple[str, ...]
     levels: dict[str, tuple[str, ...]]
     large_settings: tuple[str, ...]
-    notes: list[str]
+    choice_notes: dict[str, list[str]]
     answered: pd.DataFrame
     imputed: list[pd.DataFrame] = field(default_factory=list)
     _coded: dict[tuple[int, str, str], tuple[pd.DataFrame, dict[str, str]]] = field(
         default_factory=dict, repr=False
     )
+
+    @property
+    def notes(self) -> list[str]:
+        """Every note, choice by choice in the order of :data:`DIMENSIONS`."""
+        return [note for d in DIMENSIONS for note in self.choice_notes.get(d.key, [])]
 
     @cached_property
     def complete(self) -> pd.DataFrame:
@@ -233,7 +241,16 @@ def _label(variable: str, level: str) -> str:
     return codebook_field(variable).label(level)
 
 
-def _set_aside(rows: pd.DataFrame, available: Sequence[str], notes: list[str]) -> pd.DataFrame:
+Notes = dict[str, list[str]]
+"""Notes on what the data do not support, keyed by the choice (:attr:`Dimension.key`)."""
+
+
+def _choice_of(variable: str) -> str:
+    """The choice a covariate belongs to: age and graduation year are one choice."""
+    return "age" if variable in CONTINUOUS else variable
+
+
+def _set_aside(rows: pd.DataFrame, available: Sequence[str], notes: Notes) -> pd.DataFrame:
     """Leave out the respondents of a category too small, or too uniform, to estimate."""
     keep = pd.Series(True, index=rows.index)
     for var in CATEGORICAL:
@@ -248,7 +265,7 @@ def _set_aside(rows: pd.DataFrame, available: Sequence[str], notes: list[str]) -
                 if n < MIN_LEVEL
                 else f"all {n} gave the same answer (perfect separation)"
             )
-            notes.append(
+            notes.setdefault(_choice_of(var), []).append(
                 f"{codebook_field(var).title} '{_label(var, str(level))}': {why}; these "
                 "respondents are set aside in every specification."
             )
@@ -279,7 +296,7 @@ def _large_settings(rows: pd.DataFrame) -> tuple[str, ...]:
 
 
 def _supported_levels(
-    rows: pd.DataFrame, available: Sequence[str], large: Sequence[str], notes: list[str]
+    rows: pd.DataFrame, available: Sequence[str], large: Sequence[str], notes: Notes
 ) -> dict[str, tuple[str, ...]]:
     """The levels of each choice these rows support, with a note for each one they do not."""
     levels: dict[str, tuple[str, ...]] = {}
@@ -288,13 +305,15 @@ def _supported_levels(
         levels["role"] = (ABSENT,)
     elif "community_organization" not in roles:
         levels["role"] = ("psychotherapy",)
-        notes.append(
+        notes.setdefault("role", []).append(
             "No community organization respondents to estimate: the two role codings "
             "coincide, and the community organization odds ratio is not estimable."
         )
     elif "psychotherapy" not in roles:
         levels["role"] = ("two",)
-        notes.append("No psychotherapy respondents to estimate: one role coding only.")
+        notes.setdefault("role", []).append(
+            "No psychotherapy respondents to estimate: one role coding only."
+        )
     else:
         levels["role"] = ("two", "psychotherapy")
 
@@ -315,13 +334,13 @@ def _supported_levels(
         levels["setting"] = (ABSENT,)
     elif reference not in settings:
         levels["setting"] = ("pooled",)
-        notes.append(
+        notes.setdefault("setting", []).append(
             f"No {_label('setting', reference).lower()} respondents: the named settings "
             "are compared with all other settings together only."
         )
     elif not settings - {reference} - {t.level for t in published_terms()}:
         levels["setting"] = ("agency",)
-        notes.append(
+        notes.setdefault("setting", []).append(
             "No respondents in settings other than the five named: the two setting "
             "references coincide."
         )
@@ -331,7 +350,7 @@ def _supported_levels(
     missing = int(rows[list(available)].isna().any(axis=1).sum())
     levels["missing"] = ("complete", "imputed") if missing else ("complete",)
     if not missing:
-        notes.append(
+        notes.setdefault("missing", []).append(
             "No respondent in the model lacks a covariate, so complete cases are all cases "
             "and multiple imputation has nothing to impute: one level of that choice."
         )
@@ -339,13 +358,13 @@ def _supported_levels(
     countries = sorted(set(rows["country"].dropna()))
     if len(countries) < 2:
         levels["country"] = (ABSENT,)
-        notes.append(
+        notes.setdefault("country", []).append(
             f"Only one country ({', '.join(countries) or 'none'}) in these data: no country "
             "terms, and no country × setting interaction."
         )
     elif not large:
         levels["country"] = ("fixed",)
-        notes.append(
+        notes.setdefault("country", []).append(
             f"No named setting has {MIN_CELL_OUTCOMES} respondents with and "
             f"{MIN_CELL_OUTCOMES} without contact outside work hours in every country (nor, "
             "for the interaction to be estimable, the reference setting): no country × "
@@ -360,7 +379,7 @@ def prepare(frame: pd.DataFrame, seed: int, imputations: int = IMPUTATIONS) -> D
     """The analysis rows of a respondent frame, the choices they support (with a note
     for each they do not), and, when covariates are missing, the imputed data sets every
     specification shares."""
-    notes: list[str] = []
+    notes: Notes = {}
     rows = analysis_rows(frame)
     available = []
     for var in (*CATEGORICAL, *CONTINUOUS):
@@ -369,7 +388,7 @@ def prepare(frame: pd.DataFrame, seed: int, imputations: int = IMPUTATIONS) -> D
             available.append(var)
         else:
             what = "absent from these data" if share == 0 else f"observed for only {share:.0%}"
-            notes.append(
+            notes.setdefault(_choice_of(var), []).append(
                 f"{codebook_field(var).title} is {what} (at least {MIN_OBSERVED_SHARE:.0%} of "
                 "the model's respondents needed): it is left out of every specification."
             )
@@ -683,8 +702,55 @@ def term_summary(estimates: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def estimated_terms(summary: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`term_summary` for the terms some specification estimates, with
+    ``ratio``, the largest odds ratio over the smallest (rounded to 9 digits, so that terms
+    sort alike on any machine)."""
+    return summary.dropna(subset=["or_min"]).assign(
+        ratio=lambda s: (s["or_max"] / s["or_min"]).round(9)
+    )
+
+
+def default_term(summary: pd.DataFrame) -> str:
+    """The term the specification curve opens on: of the terms whose published claim holds
+    in the fewest specifications, the one whose odds ratio moves most (the first published
+    term when no specification estimates any)."""
+    spread = estimated_terms(summary)
+    if spread.empty:
+        return str(summary["label"].iloc[0])
+    ranked = spread.sort_values(
+        ["reproduce_share", "ratio"], ascending=[True, False], kind="stable"
+    )
+    return str(ranked["label"].iloc[0])
+
+
+@dataclass(frozen=True)
+class Holding:
+    """The estimated terms (rows of :func:`estimated_terms`) by how often the published
+    significance claim holds across the specifications that estimate them."""
+
+    estimated: pd.DataFrame
+    always: pd.DataFrame
+    sometimes: pd.DataFrame
+    never: pd.DataFrame
+
+
+def holding(summary: pd.DataFrame) -> Holding:
+    """Split the estimated terms of :func:`term_summary` into those whose published claim
+    holds in every specification, in some only, and in none."""
+    spread = estimated_terms(summary)
+    share = spread["reproduce_share"]
+    return Holding(
+        estimated=spread,
+        always=spread[share == 1],
+        sometimes=spread[share.between(0, 1, inclusive="neither")],
+        never=spread[share == 0],
+    )
+
+
 def choices_table(data: Data) -> pd.DataFrame:
-    """The choices: the published level, the alternatives, and the levels these data run."""
+    """The choices: the published level, the alternatives, the levels these data run, and
+    why a choice runs fewer levels than it has, or loses respondents, on these data."""
     return pd.DataFrame(
         [
             {
@@ -693,10 +759,17 @@ def choices_table(data: Data) -> pd.DataFrame:
                 "alternatives": "; ".join(label for _, label in d.levels[1:]),
                 "run here": "; ".join(d.level_label(k) for k in data.levels[d.key]),
                 "levels": len(data.levels[d.key]),
+                "on these data": " ".join(data.choice_notes.get(d.key, [])) or "–",
             }
             for d in DIMENSIONS
         ]
     )
+
+
+def limited_choices(data: Data) -> int:
+    """How many choices the data restrict: fewer levels than the choice has, or
+    respondents set aside (each has a note)."""
+    return sum(bool(data.choice_notes.get(d.key)) for d in DIMENSIONS)
 
 
 def count_text(data: Data) -> str:
@@ -781,6 +854,20 @@ def wald_and_profile(data: Data) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def largest_interval_gap(profile: pd.DataFrame) -> pd.Series | None:
+    """The row of :func:`wald_and_profile` whose Wald and profile-likelihood intervals differ
+    most, with ``gap``: the larger relative difference between their lower ends and between
+    their upper ends. None when no term has both intervals."""
+    gap = np.maximum(
+        (profile["profile_low"] / profile["ci_low"] - 1).abs(),
+        (profile["profile_high"] / profile["ci_high"] - 1).abs(),
+    )
+    ranked = profile.assign(gap=gap).dropna(subset=["gap"])
+    if ranked.empty:
+        return None
+    return ranked.sort_values("gap", ascending=False, kind="stable").iloc[0]
 
 
 def fit_terms(parts: Sequence[str], rows: pd.DataFrame) -> tuple[Fit, pd.DataFrame]:

@@ -8,19 +8,30 @@ The study's public functions are available from this package directly
 """
 
 from .engines import ENGINES, Fits, batch_frame, fit_batched, fit_statsmodels
-from .metrics import all_claims_reproduce, histograms, paired_difference, summarise
+from .metrics import (
+    Leaning,
+    all_claims_reproduce,
+    histograms,
+    leaning,
+    paired_difference,
+    paired_differences,
+    summarise,
+)
 from .study import CHUNK, scenario_replications, scenario_study, simulate, study
 
 __all__ = [
     "CHUNK",
     "ENGINES",
     "Fits",
+    "Leaning",
     "all_claims_reproduce",
     "batch_frame",
     "fit_batched",
     "fit_statsmodels",
     "histograms",
+    "leaning",
     "paired_difference",
+    "paired_differences",
     "scenario_replications",
     "scenario_study",
     "simulate",

@@ -4,6 +4,8 @@ winner's curse, all claims together, with Monte Carlo standard errors."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -172,4 +174,50 @@ def proportion_text(share: float, mcse: float, replications: int) -> str:
     return (
         f"{events} of {replications:,} simulated surveys (exact 95% interval "
         f"{100 * low:.2g}% to {100 * high:.2g}%)"
+    )
+
+
+def paired_differences(a: pd.DataFrame, b: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """:func:`paired_difference` for each term (``term``, ``difference``, ``mcse``),
+    largest absolute difference first (ties in the order of ``names``)."""
+    rows = []
+    for name in names:
+        difference, mcse = paired_difference(a, b, name)
+        rows.append({"term": name, "difference": difference, "mcse": mcse})
+    out = pd.DataFrame(rows, columns=["term", "difference", "mcse"])
+    order = out["difference"].abs().sort_values(ascending=False, kind="stable").index
+    return out.loc[order].reset_index(drop=True)
+
+
+BIAS_Z = 2.58
+"""Monte Carlo standard errors beyond which a bias is told apart from simulation noise
+(two-sided 1%)."""
+
+
+@dataclass(frozen=True)
+class Leaning:
+    """The terms of a :func:`summarise` table whose bias lies beyond Monte Carlo error."""
+
+    terms: pd.DataFrame
+    """Their rows of the summary."""
+    away_from_one: bool
+    """Whether every one of them leans away from an odds ratio of 1 (true when none does)."""
+    largest_in_se: float
+    """The largest of their biases in units of the estimates' spread (empirical SE)."""
+    worst: pd.Series
+    """The summary row with the largest absolute bias, beyond Monte Carlo error or not."""
+
+
+def leaning(summary: pd.DataFrame, z: float = BIAS_Z) -> Leaning:
+    """Which terms' estimates lean, on average, beyond ``z`` Monte Carlo SEs of their bias;
+    whether they lean away from 1; by how much of a standard error at most; and the term
+    with the largest bias."""
+    beyond = summary[summary["bias"].abs() > z * summary["bias_mcse"]]
+    away = bool((np.sign(beyond["bias"]) == np.sign(np.log(beyond["true_or"]))).all())
+    in_se = float((beyond["bias"].abs() / beyond["empirical_se"]).max()) if len(beyond) else 0.0
+    return Leaning(
+        terms=beyond,
+        away_from_one=away,
+        largest_in_se=in_se,
+        worst=summary.loc[summary["bias"].abs().idxmax()],
     )
