@@ -15,6 +15,7 @@ from .metrics import (
     leaning,
     paired_difference,
     paired_differences,
+    proportion_text,
     summarise,
 )
 from .study import CHUNK, scenario_replications, scenario_study, simulate, study
@@ -31,6 +32,7 @@ __all__ = [
     "histograms",
     "leaning",
     "paired_difference",
+    "proportion_text",
     "paired_differences",
     "scenario_replications",
     "scenario_study",
