@@ -5,8 +5,8 @@ a row of ``Batch.base``) plus two continuous columns, graduation year and age, w
 whole values. So no design matrix is needed:
 
 * the linear predictor's exponential factorises, ``exp(-eta) = exp(-cell term) *
-  exp(-b_g g) * exp(-b_a a)``, and each factor is a small table per replication (its cells,
-  the distinct graduation years, the distinct ages): no exponential per respondent;
+  exp(-b_g g) * exp(-b_a a)``, and the factors make one small table per replication (one
+  exponential per cell, per graduation year and per age): none per respondent;
 * with each replication's respondents sorted by cell, X' W X and X' (y - mu) reduce to
   sums over contiguous runs of respondents (one per cell) of the weights, the weighted
   continuous columns and the residuals, plus whole-sample sums of the continuous columns'
@@ -34,18 +34,24 @@ the processor's cache through its Newton steps."""
 
 @dataclass(frozen=True)
 class _Layout:
-    """What the information and score need of the covariate cells: each cell's categorical
-    covariate vector (C, p); a matrix (3 C, p * p) that turns each cell's sums of the
-    weights and of the weighted continuous columns into X' W X (the outer products of the
-    cell's vector, and that vector crossed with the unit vectors of the continuous
-    columns); where the two continuous columns sit, and the whole values each takes
-    (smallest to largest)."""
+    """What the information and score need of the covariate cells.
+
+    ``base``: each cell's categorical covariate vector (C, p). ``spread`` (3 C, p * p)
+    turns each cell's sums of the weights and of the weighted continuous columns into
+    X' W X (the outer products of the cell's vector, and that vector crossed with the unit
+    vectors of the continuous columns). ``exponents`` (p, C + G + A) turns coefficients
+    into each cell's categorical term and each whole value's continuous term (the G
+    graduation years, then the A ages), and ``offsets`` tells where each continuous
+    column's values start among those columns, ``lowest`` its smallest value; ``grad``
+    and ``age`` are the continuous columns' places among the coefficients."""
 
     base: np.ndarray
     spread: np.ndarray
+    exponents: np.ndarray
+    offsets: tuple[int, int]
+    lowest: tuple[float, float]
     grad: int
     age: int
-    values: tuple[np.ndarray, np.ndarray]
 
     @classmethod
     def of(cls, batch: Batch) -> _Layout:
@@ -58,31 +64,32 @@ class _Layout:
             both = np.einsum("ci,j->cij", base, unit[j])
             return both + both.transpose(0, 2, 1)
 
-        def whole_values(column: np.ndarray, name: str) -> np.ndarray:
+        def terms(column: np.ndarray, j: int, name: str) -> np.ndarray:
             if not np.array_equal(column, np.rint(column)):
                 raise ValueError(f"the batched engine needs whole values of {name}")
-            return np.arange(column.min(), column.max() + 1)
+            return np.outer(unit[j], np.arange(column.min(), column.max() + 1))
 
         spread = np.concatenate([np.einsum("ci,cj->cij", base, base), crossed(grad), crossed(age)])
+        years = terms(batch.grad, grad, "graduation_year")
+        ages = terms(batch.age, age, "age")
         return cls(
             base=base,
             spread=spread.reshape(len(spread), -1),
+            exponents=np.concatenate([base.T, years, ages], axis=1),
+            offsets=(len(base), len(base) + years.shape[1]),
+            lowest=(float(batch.grad.min()), float(batch.age.min())),
             grad=grad,
             age=age,
-            values=(
-                whole_values(batch.grad, "graduation_year"),
-                whole_values(batch.age, "age"),
-            ),
         )
 
 
 @dataclass(frozen=True)
 class _Stack:
     """Replications being fitted (m of them), each one's respondents sorted by cell: the
-    outcome and the continuous columns (m, n); each respondent's flat index into the
-    (replication, value) tables of the two continuous columns (m * n,); the respondents
-    per cell (m, C), and where each non-empty cell's run of respondents starts in the
-    flattened arrays."""
+    outcome and the continuous columns (m, n); each respondent's flat index, for each
+    continuous column, into the replications' tables of terms (m, C + G + A) of
+    :class:`_Layout` (m * n,); the respondents per cell (m, C), and where each non-empty
+    cell's run of respondents starts in the flattened arrays."""
 
     y: np.ndarray
     grad: np.ndarray
@@ -117,10 +124,12 @@ class _Stack:
         layout: _Layout,
     ) -> _Stack:
         """The stack of replications whose respondents are already sorted by cell."""
-        rows = np.arange(len(y))[:, None]
+        rows = layout.exponents.shape[1] * np.arange(len(y))[:, None]
         index = tuple(
-            ((column - values[0]).astype(np.intp) + len(values) * rows).ravel()
-            for column, values in zip((grad, age), layout.values, strict=True)
+            (column + (rows + offset - lowest)).astype(np.intp).ravel()
+            for column, offset, lowest in zip(
+                (grad, age), layout.offsets, layout.lowest, strict=True
+            )
         )
         flat = counts.ravel()
         filled = flat > 0
@@ -148,18 +157,12 @@ def _moments(layout: _Layout, stack: _Stack, beta: np.ndarray) -> tuple[np.ndarr
     m, p = beta.shape
     g, a = layout.grad, layout.age
     with np.errstate(over="ignore"):
-        factors = (
-            np.exp(-(beta @ layout.base.T)).ravel(),
-            *(
-                np.exp(-beta[:, j, None] * values).ravel()
-                for j, values in zip((g, a), layout.values, strict=True)
-            ),
-        )
-    odds = np.repeat(factors[0], stack.counts.ravel()).reshape(stack.y.shape)
-    odds *= factors[1].take(stack.index[0]).reshape(odds.shape)
-    odds *= factors[2].take(stack.index[1]).reshape(odds.shape)
+        factors = np.exp(-(beta @ layout.exponents))
+    odds = np.repeat(factors[:, : layout.offsets[0]].ravel(), stack.counts.ravel())
+    odds *= factors.take(stack.index[0])
+    odds *= factors.take(stack.index[1])
     odds += 1.0
-    mu = np.reciprocal(odds, out=odds)
+    mu = np.reciprocal(odds, out=odds).reshape(stack.y.shape)
     residual = stack.y - mu
     w = mu * (1.0 - mu)
     wg, wa = w * stack.grad, w * stack.age
