@@ -18,7 +18,7 @@ help:
 	@echo "make lab     - open JupyterLab from the project's environment"
 	@echo "make notebooks - re-execute the committed notebooks in place (the canonical run)"
 	@echo "make lock    - regenerate requirements.lock and environment.yml from pyproject.toml"
-	@echo "make bench   - print the benchmarks"
+	@echo "make bench   - print the benchmarks (SWICT_BENCH_INSTALL=0 skips timing a fresh install)"
 	@echo "make pdf     - the whole book as one PDF (_build/pdf/book.pdf; needs Chromium)"
 	@echo "make browser - install Chromium for the PDF and the browser tests"
 	@echo "make student - the student edition: chapters without solutions, exercise notebooks, a zip (_build/student)"

@@ -6,7 +6,7 @@
         ─→ assumptions + codebook ─→ synth (synthetic respondents)
         ─→ dataio / exports / crosswalk (a respondent file, or a real export, read and checked)
         ─→ descriptive, models, robustness, diagnostics (the published analyses, and more)
-        ─→ simulation (population, precision, scenarios, engines, study, metrics)
+        ─→ simulation (population, precision, scenarios, engines + newton, study, metrics)
         ─→ sensitivity (E-values) ─→ ledger (reported against replicated) ─→ practice
 
 ``chapters`` presents it in the notebooks: parameters and preamble, tables, charts (with

@@ -1,7 +1,8 @@
 """The simulation study, in the order it runs: the published design and its calibration
 (:mod:`.population`, :mod:`.precision`), the scenarios the published numbers leave open
-(:mod:`.scenarios`), the engines that fit each simulated survey (:mod:`.engines`), the study
-itself (:mod:`.study`) and what it measures (:mod:`.metrics`).
+(:mod:`.scenarios`), the engines that fit each simulated survey (:mod:`.engines`, the
+batched one's Newton–Raphson in :mod:`.newton`), the study itself (:mod:`.study`) and what
+it measures (:mod:`.metrics`).
 
 The study's public functions are available from this package directly
 (``simulation.study``, ``simulation.summarise``...).

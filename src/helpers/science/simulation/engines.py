@@ -1,7 +1,7 @@
 """The two engines that fit the published model to every simulated survey.
 
-* ``batched``: all replications fitted at once by Newton–Raphson (IRLS) on a stack of
-  design matrices, vectorised with numpy;
+* ``batched``: many replications fitted at once by Newton–Raphson (IRLS) on covariate
+  cells, vectorised with numpy (:mod:`.newton`);
 * ``statsmodels``: the plain path, one data frame and one formula fit per replication.
 
 Both fit the same generated data and give the same estimates (a test checks to 1e-6).
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from ..models import formula_for, term_name
+from .newton import newton
 from .population import CENTRE, Batch, roles, settings, term_names
 
 ENGINES = ("batched", "statsmodels")
@@ -30,66 +30,11 @@ class Fits:
     converged: np.ndarray
 
 
-@dataclass
-class _Cells:
-    """What every Newton step of the batched fit reuses: each respondent's flat (replication,
-    cell) index, the continuous columns and their products."""
-
-    index: np.ndarray
-    shape: tuple[int, int]
-    grad: np.ndarray
-    age: np.ndarray
-    products: tuple[np.ndarray, np.ndarray, np.ndarray]
-
-    @classmethod
-    def of(cls, batch: Batch) -> _Cells:
-        R, C = batch.cell.shape[0], batch.base.shape[0]
-        g, a = batch.grad, batch.age
-        return cls(
-            index=(np.arange(R)[:, None] * C + batch.cell).ravel(),
-            shape=(R, C),
-            grad=g,
-            age=a,
-            products=(g * g, g * a, a * a),
-        )
-
-    def sums(self, values: np.ndarray) -> np.ndarray:
-        """Per replication and cell, the sum of ``values`` (R, n) over its respondents."""
-        R, C = self.shape
-        return np.bincount(self.index, weights=values.ravel(), minlength=R * C).reshape(R, C)
-
-
-def _information(batch: Batch, cells: _Cells, w: np.ndarray) -> np.ndarray:
-    """X' W X for every replication (R, p, p), from sums over the covariate cells: the
-    categorical columns are the same for everyone in a cell, so only the weights and the
-    two continuous columns need summing over respondents."""
-    names = term_names()
-    ig, ia = names.index("graduation_year"), names.index("age")
-    info = np.einsum("rc,ci,cj->rij", cells.sums(w), batch.base, batch.base)
-    for j, column in ((ig, cells.grad), (ia, cells.age)):
-        cross = cells.sums(w * column) @ batch.base  # (R, p)
-        info[:, :, j] += cross
-        info[:, j, :] += cross
-    gg, ga, aa = (np.einsum("rn,rn->r", w, product) for product in cells.products)
-    info[:, ig, ig], info[:, ia, ia] = gg, aa
-    info[:, ig, ia] = info[:, ia, ig] = ga
-    return info
-
-
-def _score(batch: Batch, cells: _Cells, residual: np.ndarray) -> np.ndarray:
-    """X' (y - mu) for every replication (R, p), through the cells."""
-    names = term_names()
-    score = cells.sums(residual) @ batch.base
-    score[:, names.index("graduation_year")] = np.einsum("rn,rn->r", residual, cells.grad)
-    score[:, names.index("age")] = np.einsum("rn,rn->r", residual, cells.age)
-    return score
-
-
 def fit_batched(
     batch: Batch, start: np.ndarray | None = None, max_iter: int = 30, tol: float = 1e-10
 ) -> Fits:
-    """Logistic regression on a stack of data sets at once, by Newton–Raphson (IRLS),
-    with the information and score summed over covariate cells (no design matrix).
+    """Logistic regression on a stack of data sets at once, by Newton–Raphson (IRLS) on
+    covariate cells, without a design matrix (:mod:`.newton`).
 
     ``start`` gives starting values (R, p), by default the intercept-only fit; the
     log-likelihood is concave, so they change only how many steps the fit takes, not where
@@ -101,21 +46,7 @@ def fit_batched(
         beta[:, 0] = np.log(rate / (1 - rate))
     else:
         beta = np.array(start, dtype=float)
-    cells = _Cells.of(batch)
-    converged = np.zeros(R, dtype=bool)
-    for _ in range(max_iter):
-        mu = special.expit(batch.linear_predictor(beta))
-        step = np.linalg.solve(
-            _information(batch, cells, mu * (1.0 - mu)),
-            _score(batch, cells, batch.y - mu)[..., None],
-        )[..., 0]
-        beta += step
-        converged = np.abs(step).max(axis=1) < tol
-        if converged.all():
-            break
-    mu = special.expit(batch.linear_predictor(beta))
-    information = _information(batch, cells, mu * (1.0 - mu))
-    se = np.sqrt(np.diagonal(np.linalg.inv(information), axis1=1, axis2=2))
+    se, converged = newton(batch, beta, max_iter, tol)
     return Fits(beta=beta, se=se, converged=converged)
 
 

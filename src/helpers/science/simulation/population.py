@@ -270,7 +270,7 @@ class Batch:
         names = term_names()
         ig, ia = names.index("graduation_year"), names.index("age")
         offset = beta @ self.base.T  # (R, C): the continuous columns of base are zero
-        eta = np.take_along_axis(offset, self.cell, axis=1)
+        eta = offset.take(self.cell + offset.shape[1] * np.arange(len(beta))[:, None])
         eta += beta[:, ig, None] * self.grad
         eta += beta[:, ia, None] * self.age
         return eta
@@ -280,25 +280,30 @@ def _categorical(
     rng: np.random.Generator, u_shape: tuple[int, ...], index: np.ndarray, table: np.ndarray
 ) -> np.ndarray:
     """Draw a category per row from probability rows ``table[index]`` (vectorised; ``index``
-    broadcasts against ``u_shape``)."""
-    cum = np.cumsum(table, axis=1)[index]
+    broadcasts against ``u_shape``): the category is the number of cumulative probabilities
+    below a uniform draw, counted one threshold at a time in the smallest integer type that
+    holds it (no (..., categories) array)."""
     u = rng.random(u_shape)
-    return (u[..., None] > cum[..., :-1]).sum(axis=-1)
+    category = np.zeros(u_shape, dtype=np.min_scalar_type(table.shape[1] - 1))
+    for threshold in np.cumsum(table, axis=1)[:, :-1].T:
+        category += u > threshold[index]
+    return category.astype(np.intp)
 
 
 def _truncated(
     draw: Callable[[np.ndarray], np.ndarray],
     values: np.ndarray,
-    reject: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    reject: Callable[[np.ndarray, np.ndarray | slice], np.ndarray],
 ) -> np.ndarray:
     """Redraw rejected entries (by flat index) until none is rejected; only the rejected
-    entries are touched on each pass."""
+    entries are touched on each pass. ``reject(x, where)`` tells which of the values ``x``
+    at the flat positions ``where`` (an index array, or ``slice(None)`` for all) to redraw."""
     flat = values.ravel()
-    idx = np.arange(flat.size)
-    idx = idx[reject(flat, idx)]
+    idx = np.flatnonzero(reject(flat, slice(None)))
     while idx.size:
-        flat[idx] = draw(idx)
-        idx = idx[reject(flat[idx], idx)]
+        redrawn = draw(idx)
+        flat[idx] = redrawn
+        idx = idx[reject(redrawn, idx)]
     return values
 
 
@@ -329,9 +334,7 @@ def generate_batch(
     sd = np.array([design.age[c]["sd"] for c in countries], float)[country_idx]
     lo, hi = design.age["min"], design.age["max"]
     age = _truncated(
-        lambda idx: rng.normal(
-            np.broadcast_to(mean, shape).ravel()[idx], np.broadcast_to(sd, shape).ravel()[idx]
-        ),
+        lambda idx: rng.normal(mean[idx % n], sd[idx % n]),
         rng.normal(mean, sd, shape),
         lambda x, idx: (x < lo) | (x > hi),
     )
@@ -348,10 +351,11 @@ def generate_batch(
     setting_tab = np.array([[design.setting_shares[c][s] for s in sets] for c in countries])
     setting = _categorical(rng, shape, country_idx, setting_tab)
     by_cell = role_table(design).reshape(len(countries) * len(sets), len(rls))
-    role = _categorical(rng, shape, country_idx[None, :] * len(sets) + setting, by_cell)
+    country_setting = country_idx[None, :] * len(sets) + setting
+    role = _categorical(rng, shape, country_setting, by_cell)
 
     base, _ = _cell_layout(tuple(countries))
-    cell = (country_idx[None, :] * len(sets) + setting) * len(rls) + role
+    cell = country_setting * len(rls) + role
     batch = Batch(
         y=np.zeros(shape),
         country=np.broadcast_to(country_idx, shape),

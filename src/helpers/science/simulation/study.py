@@ -18,7 +18,7 @@ from scipy import stats
 from ... import params, store
 from . import engines
 from .metrics import all_claims_reproduce, summarise
-from .population import Design, generate_batch, term_names
+from .population import Batch, Design, generate_batch, term_names
 from .precision import canonical_design
 
 CHUNK = 200
@@ -30,6 +30,19 @@ def _chunks(replications: int) -> Iterator[int]:
         size = min(CHUNK, replications - done)
         yield size
         done += size
+
+
+def chunks(replications: int, seed: int, design: Design) -> Iterator[Batch]:
+    """The surveys of a study, :data:`CHUNK` at a time, drawn as :func:`simulate` says."""
+    for k, size in enumerate(_chunks(replications)):
+        yield generate_batch(design, CHUNK, np.random.default_rng([seed, k])).head(size)
+
+
+def fit(batch: Batch, engine: str, design: Design) -> engines.Fits:
+    """A chunk of surveys fitted by ``engine`` (the batched one starts from the truth)."""
+    if engine == "batched":
+        return engines.fit_batched(batch, start=batch.beta)
+    return engines.fit_statsmodels(batch, list(design.country_counts))
 
 
 def simulate(
@@ -49,13 +62,9 @@ def simulate(
     design = design or canonical_design()
     names = term_names()
     parts, start = [], 0
-    for k, size in enumerate(_chunks(replications)):
-        batch = generate_batch(design, CHUNK, np.random.default_rng([seed, k])).head(size)
-        fits = (
-            engines.fit_batched(batch, start=batch.beta)
-            if engine == "batched"
-            else engines.fit_statsmodels(batch, list(design.country_counts))
-        )
+    for batch in chunks(replications, seed, design):
+        size = len(batch.beta)
+        fits = fit(batch, engine, design)
         reps = np.repeat(np.arange(start, start + size), len(names))
         z = fits.beta / fits.se
         parts.append(
