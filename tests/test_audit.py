@@ -122,7 +122,7 @@ def test_every_claim_has_a_status_and_explanation() -> None:
 
 def test_joint_checks_pass_except_the_appropriateness_question() -> None:
     failing = [j.check for j in audit.joint_checks() if not j.passed]
-    assert failing == ["one denominator for 'search_appropriate'"]
+    assert failing == ["one denominator for the question 'Appropriateness of searching'"]
 
 
 def test_sum_check_catches_a_wrong_total(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -164,3 +164,19 @@ def test_cli_prints_the_audit() -> None:
     result = run_cli("audit")
     assert result.returncode == 0
     assert "search_appropriate" in result.stdout and "anomaly: 2" in result.stdout
+
+
+def test_tables_name_claims_by_their_measures_beside_their_ids() -> None:
+    joint = audit.joint_table().set_index("check")
+    conflict = joint.loc["one denominator for the question 'Appropriateness of searching'"]
+    assert conflict["claims"] == "search_inappropriate, search_appropriate"
+    assert conflict["measures"] == registry.measures(["search_inappropriate", "search_appropriate"])
+    families = audit.family_table().set_index("claims")
+    ict = families.loc["outside_hours, initiated_both, plan_continue"]
+    assert ict["measures"].startswith("Interacted with clients through ICT outside of work hours;")
+    misprints = [
+        e.needs
+        for e in audit.conflict_explanations("search_inappropriate", "search_appropriate")
+        if e.name == "a misprint"
+    ]
+    assert misprints and not any("search_" in text for text in misprints)

@@ -11,6 +11,7 @@ import vl_convert
 
 from helpers.chapters import figures
 from helpers.chapters.vega_render import MIME
+from helpers.science import audit
 from support import committed_outputs
 
 # the Vega-Lite JupyterLab 4 bundles is 5.6; vl-convert's oldest is 5.8
@@ -83,3 +84,12 @@ def test_every_chart_compiles_under_jupyterlab_vegalite(index: int) -> None:
     name, data = _committed_charts()[index]
     vega = vl_convert.vegalite_to_vega(data[MIME], vl_version=JUPYTERLAB_VEGALITE)
     assert vega["marks"], name
+
+
+def test_nonresponse_chart_labels_claims_by_measure_not_id() -> None:
+    findings = audit.audit_table()
+    findings = findings[findings["denominator_lo"].notna()]
+    spec = figures.nonresponse_ranges(findings, description="test").to_dict()
+    labels = [row["label"] for row in next(iter(spec["datasets"].values()))]
+    assert labels[0] == f"{findings['measure'].iloc[0]}\n{findings['reported'].iloc[0]}"
+    assert not any(claim_id in label for label in labels for claim_id in findings["id"])

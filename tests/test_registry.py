@@ -70,3 +70,12 @@ def test_unknown_claim_id_is_a_clear_error() -> None:
 def test_reported_text_follows_the_source() -> None:
     assert registry.claim("ict_use_canada").reported() == "78.1% (n = 2,034)"
     assert registry.claim("or_school").reported() == "OR = 2.95, p < .005"
+
+
+def test_claims_are_named_for_readers_by_their_measures() -> None:
+    named = registry.measures(["outside_hours", "or_graduation_year"])
+    assert named == (
+        "Interacted with clients through ICT outside of work hours; "
+        "Contact outside work hours: per later year of graduation"
+    )
+    assert registry.measures([]) == ""

@@ -66,3 +66,18 @@ def test_table_is_immutable() -> None:
     assert isinstance(shown, Table)
     with pytest.raises(AttributeError):
         shown.label = "tbl-y"  # type: ignore[misc]
+
+
+def test_identifier_columns_show_as_code() -> None:
+    frame = pd.DataFrame(
+        {"question": ["Graduation year", "Age"], "column": ["graduation_year", "–"]}
+    )
+    shown = table(frame, "Codebook", "tbl-code", code=("column",))
+    assert shown.to_markdown().splitlines()[6] == "| Graduation year | `graduation_year` |"
+    html = shown.to_html()
+    assert "<td><code>graduation_year</code></td>" in html
+    assert "<td>–</td>" in html  # a missing value is no identifier
+    with pytest.raises(KeyError, match="tbl-code: no column nope to show as code"):
+        table(frame, "Codebook", "tbl-code", code=("nope",))
+    with pytest.raises(ValueError, match="backtick"):
+        table(frame.assign(column=["a`b", "c"]), "Codebook", "tbl-code", code=("column",))

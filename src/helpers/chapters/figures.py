@@ -111,8 +111,9 @@ def _private(title: str, description: str, what: str, hidden: list[str]) -> tupl
 
 
 def nonresponse_ranges(frame: pd.DataFrame, *, description: str) -> alt.LayerChart:
-    """For each percent claim: the range of item non-response its printed percent implies."""
-    data = frame.assign(label=frame["id"] + ": " + frame["reported"])
+    """For each percent claim: the range of item non-response its printed percent implies,
+    labelled by its measure (first line) and its published figure (second line)."""
+    data = frame.assign(label=frame["measure"] + "\n" + frame["reported"])
     tooltip = [
         alt.Tooltip("measure:N", title="claim"),
         alt.Tooltip("reported:N", title="reported"),
@@ -125,7 +126,12 @@ def nonresponse_ranges(frame: pd.DataFrame, *, description: str) -> alt.LayerCha
         alt.Tooltip("status:N", title="audit status"),
     ]
     base = alt.Chart(data).encode(
-        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y(
+            "label:N",
+            sort=None,
+            title=None,
+            axis=alt.Axis(labelLimit=470, labelExpr="split(datum.label, '\\n')"),
+        ),
         color=alt.Color(
             "status:N",
             title="Audit status",
@@ -143,7 +149,9 @@ def nonresponse_ranges(frame: pd.DataFrame, *, description: str) -> alt.LayerCha
     )
     ends = base.mark_tick(thickness=2, size=14).encode(x="nonresponse_lo:Q")
     chart = (bars + ends).properties(
-        title="Item non-response implied by each published percentage", width=320
+        title="Item non-response implied by each published percentage",
+        width=240,
+        height=alt.Step(30),
     )
     return _describe(chart, description)
 

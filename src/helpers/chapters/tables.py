@@ -35,6 +35,7 @@ class Table:
     frame: pd.DataFrame
     caption: str
     label: str
+    code: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not LABEL.match(self.label):
@@ -44,6 +45,15 @@ class Table:
             )
         if not self.caption.strip():
             raise ValueError(f"table {self.label}: a caption is required")
+        for col in self.code:
+            if col not in self.frame.columns:
+                raise KeyError(f"table {self.label}: no column {col} to show as code")
+            if self.frame[col].str.contains("`").any():
+                raise ValueError(f"table {self.label}: column {col} holds a backtick")
+
+    def _cell(self, col: str, value: str) -> str:
+        """One cell as Markdown: identifiers in code columns as inline code."""
+        return f"`{value}`" if col in self.code and value != "–" else _escape(value)
 
     def _numeric(self) -> list[bool]:
         """Columns whose cells all read as numbers (right-aligned)."""
@@ -58,7 +68,9 @@ class Table:
         header = "| " + " | ".join(_escape(str(c)) for c in self.frame.columns) + " |"
         rule = "| " + " | ".join("---:" if n else ":---" for n in self._numeric()) + " |"
         rows = [
-            "| " + " | ".join(_escape(v) for v in row) + " |"
+            "| "
+            + " | ".join(self._cell(c, v) for c, v in zip(self.frame.columns, row, strict=True))
+            + " |"
             for row in self.frame.itertuples(index=False)
         ]
         return "\n".join(
@@ -76,7 +88,10 @@ class Table:
 
     def to_html(self) -> str:
         """The table for notebook front ends, with its caption."""
-        body = self.frame.to_html(index=False, border=0, classes="dataframe")
+        cells = self.frame.map(lambda v: html.escape(v, quote=False))
+        for col in self.code:
+            cells[col] = [f"<code>{v}</code>" if v != "–" else v for v in cells[col]]
+        body = cells.to_html(index=False, border=0, classes="dataframe", escape=False)
         caption = f"<caption>{html.escape(self.caption)}</caption>"
         return body.replace(">\n", f">\n{caption}\n", 1)
 
@@ -95,9 +110,12 @@ def table(
     label: str,
     columns: dict[str, str] | None = None,
     formats: dict[str, str] | None = None,
+    code: tuple[str, ...] = (),
 ) -> Table:
     """A results table: chosen columns renamed for readers, numbers formatted
-    (``{"odds_ratio": "{:.2f}"}``), missing values shown as "–", no index."""
+    (``{"odds_ratio": "{:.2f}"}``), missing values shown as "–", no index. Columns named in
+    ``code`` (by their shown names) hold identifiers a reader types, such as a data file's
+    column names, and show as code."""
     shown = frame.copy()
     for col, fmt in (formats or {}).items():
         shown[col] = [fmt.format(v) if pd.notna(v) else "–" for v in shown[col]]
@@ -112,4 +130,4 @@ def table(
             f"table {label}: give a format for the decimal column(s) {', '.join(unformatted)}"
         )
     shown = shown.astype(object).where(shown.notna(), "–").astype(str)
-    return Table(shown.reset_index(drop=True), caption, label)
+    return Table(shown.reset_index(drop=True), caption, label, tuple(code))

@@ -32,7 +32,8 @@ import pandas as pd
 from scipy import stats
 
 from .assumptions import value as assumed
-from .registry import Claim, claims, country_sizes, total_size
+from .codebook import field
+from .registry import Claim, claims, country_sizes, measures, total_size
 
 CONSISTENT = "consistent"
 NONRESPONSE = "consistent given non-response"
@@ -357,7 +358,7 @@ def _same_question_checks() -> list[JointCheck]:
             checks.append(
                 JointCheck(
                     "denominator",
-                    f"one denominator for '{shared.variable}'",
+                    f"one denominator for the question '{field(shared.variable).title}'",
                     ids,
                     True,
                     f"The answers add up to {shared.counted:,} people and "
@@ -374,7 +375,7 @@ def _same_question_checks() -> list[JointCheck]:
         checks.append(
             JointCheck(
                 "denominator",
-                f"one denominator for '{shared.variable}'",
+                f"one denominator for the question '{field(shared.variable).title}'",
                 ids,
                 False,
                 f"Read as exclusive answers to one question, rounded once, these share one "
@@ -506,6 +507,7 @@ def joint_table() -> pd.DataFrame:
                 "family": j.family,
                 "check": j.check,
                 "claims": ", ".join(j.claims),
+                "measures": measures(j.claims),
                 "result": "passes" if j.passed else "fails",
                 "explanation": j.explanation,
             }
@@ -722,6 +724,7 @@ def family_table() -> pd.DataFrame:
     for fam in denominator_families():
         row = {
             "claims": ", ".join(fam.claims),
+            "measures": measures(fam.claims),
             "items": len(fam.claims),
             "group": f"{fam.population} ({fam.population_size:,})",
             "common_lo": fam.lo,
@@ -807,8 +810,8 @@ def conflict_explanations(first: str, second: str) -> list[Explanation]:
                 Explanation(
                     "a misprint",
                     f"one base of {total:,}, where {c.n:,} is {float(exact):.2f}%: "
-                    f"{c.percent_text}% would be a slip for {printed}% ({other.id} fits "
-                    "as printed)",
+                    f"{c.percent_text}% would be a slip for {printed}% (the other answer, "
+                    f"{other.percent_text}%, fits as printed)",
                 )
             )
     return out

@@ -249,7 +249,8 @@ def minimum_age_at_graduation() -> int:
 
 
 def table() -> pd.DataFrame:
-    """The codebook as a table for the book."""
+    """The codebook as a table for the book: each question as a reader names it, then the
+    file's column name (shown as code), its meaning, values, who is asked and missing codes."""
     rows = []
     for f in fields():
         if f.enum:
@@ -260,13 +261,18 @@ def table() -> pd.DataFrame:
                 if f.maximum
                 else f"{f.type} ≥ {f.minimum}"
             )
-        asked = f"{f.asked_if[0]} = {f.asked_if[1]}" if f.asked_if else "everyone"
+        asked = "everyone"
+        if f.asked_if:
+            parent = field(f.asked_if[0])
+            answer = dict(parent.labels).get(f.asked_if[1], f.asked_if[1])
+            asked = f"those answering '{answer}' to '{parent.title}'"
         missing = (
             "none allowed" if f.required else f"{NO_ANSWER} (no answer); {NOT_ASKED} (not asked)"
         )
         rows.append(
             {
-                "variable": f.name,
+                "question": f.title,
+                "column in the file": f.name,
                 "meaning": f.description,
                 "allowed values": allowed,
                 "asked of": asked,

@@ -7,6 +7,7 @@ tests read published numbers from here and never retype them.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -133,6 +134,14 @@ def claim(claim_id: str) -> Claim:
         return claims()[claim_id]
     except KeyError:
         raise KeyError(f"no claim {claim_id!r} in data/claims.csv") from None
+
+
+def measures(claim_ids: Iterable[str]) -> str:
+    """The claims as a reader names them (their measures), separated by semicolons.
+
+    Claim ids are keys for code and the downloadable files; pages show this instead.
+    """
+    return "; ".join(claim(i).measure for i in claim_ids)
 
 
 def sources() -> dict[str, Source]:
