@@ -59,7 +59,7 @@ def book_pages() -> list[str]:
 def visit(browser, url: str, base: str, **options):
     """A new browser context with ``page`` at ``url``, and the console errors and requests
     to other servers than ``base`` it has seen."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
     page = context.new_page()
     errors: list[str] = []
     foreign: list[str] = []

@@ -5,12 +5,8 @@ they are in the chapters, on the built site."""
 
 from __future__ import annotations
 
-import functools
-import http.server
 import shutil
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -19,28 +15,13 @@ from helpers.chapters import explore, figures
 from helpers.chapters.explore import MARKER, NAMES
 from helpers.chapters.vega_render import MIME, chart_html, chart_id
 from helpers.science import audit, registry
-from support import ROOT, committed_outputs, jupyter, needs_browser
+from support import ROOT, committed_outputs, jupyter, needs_browser, serve, visit
 
 pytestmark = [pytest.mark.slow, needs_browser]
 
 VENDOR = ROOT / "book" / "_static" / "vendor"
 LIBRARIES = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 CHARTS_JS = ROOT / "book" / "_static" / "book-charts.js"
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-def _serve(folder: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
 
 
 @pytest.fixture(scope="module")
@@ -65,22 +46,13 @@ def pages(tmp_path_factory: pytest.TempPathFactory, specs: dict) -> Iterator[str
             f"<body><main>{chart_html(spec)}</main></body></html>",
             encoding="utf-8",
         )
-    yield from _serve(folder)
+    with serve(folder) as base:
+        yield base
 
 
 def _open(browser, url: str, base: str):
-    context = browser.new_context(viewport={"width": 1100, "height": 1000})
-    page = context.new_page()
-    errors: list[str] = []
-    foreign: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on(
-        "request",
-        lambda r: None if r.url.startswith((base, "data:", "blob:")) else foreign.append(r.url),
-    )
-    page.goto(url, wait_until="load")
-    return context, page, errors, foreign
+    """:func:`support.visit` in a window the explorables' controls fit."""
+    return visit(browser, url, base, viewport={"width": 1100, "height": 1000})
 
 
 VIEW = "(id => window.bookCharts.find(v => document.getElementById(id).contains(v.container())))"
@@ -365,7 +337,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from helpers.tools import build
 
     site = build.build(ROOT / "notebooks" / "params" / "canonical.yaml")
-    yield from _serve(site)
+    with serve(site) as base:
+        yield base
 
 
 @pytest.mark.parametrize(
