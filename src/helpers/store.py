@@ -3,8 +3,9 @@
 A result is kept under ``_build/store/`` by name, keyed by its parameters and by a
 fingerprint of everything it is computed from (the helpers' code and the data files), so a
 change to either computes it afresh. Run alone (in JupyterLab or Binder), a chapter computes
-what is missing and stores it. Writes are atomic. ``SWICT_STORE=off`` turns the store off
-(the perturbed-environment test does, so that every number is recomputed there).
+what is missing and stores it. Writes are atomic. ``SWICT_STORE=off`` keeps results in the
+running process only (the perturbed-environment test does, so that every number is
+recomputed there, once per kernel). Either way each caller gets its own copy.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Any, TypeVar
 from .paths import build_dir, project_root
 
 T = TypeVar("T")
+
+_IN_PROCESS: dict[str, bytes] = {}  # results of this process while the store is off
 
 
 @cache
@@ -47,7 +50,10 @@ def path_for(name: str, params: dict[str, Any]) -> Path:
 def cached(name: str, params: dict[str, Any], compute: Callable[[], T]) -> T:
     """The stored result for ``name`` and ``params``, computed and stored if missing."""
     if os.environ.get("SWICT_STORE") == "off":
-        return compute()
+        key = json.dumps({"name": name, "params": params}, sort_keys=True, default=str)
+        if key not in _IN_PROCESS:
+            _IN_PROCESS[key] = pickle.dumps(compute(), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.loads(_IN_PROCESS[key])
     path = path_for(name, params)
     if path.is_file():
         with path.open("rb") as handle:
