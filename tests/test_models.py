@@ -193,3 +193,19 @@ def test_ledger_has_a_row_for_every_claim(canonical_frame, canonical_model) -> N
     assert ors["expected"].str.endswith("%").all()
     assert set(table["reported_provenance"]) == {"published", "derived", "assumed"}
     assert {t.claim_id for t in terms() if t.claim_id} <= set(table["id"])
+
+
+def test_confidence_limits_allowed_pair_each_se_with_its_own_odds_ratio() -> None:
+    """The ends of the allowed range of the limit nearer 1 are the extremes of
+    |b| (1 - 1.96 / z) over a grid of odds ratios that round to the printed one and z values
+    the bracket allows."""
+    from helpers.science.audit import precision_ranges
+
+    for _, row in precision_ranges().iterrows():
+        least, greatest = sensitivity.limits_allowed(row)
+        logs = np.abs(np.log(np.linspace(row["or_low"], row["or_high"], 201)))
+        z_top = row["z_high"] if np.isfinite(row["z_high"]) else 1e6
+        z = np.geomspace(row["z_low"], z_top, 4001)  # the ends are the infimum and supremum
+        limits = logs[:, None] * (1 - sensitivity.Z95 / z[None, :])
+        assert least == pytest.approx(limits.min(), abs=1e-3), row["id"]
+        assert greatest == pytest.approx(limits.max(), abs=1e-3), row["id"]
