@@ -79,13 +79,26 @@ def limits_allowed(row: pd.Series) -> tuple[float, float]:
     The limit is ``|b| - 1.96 SE = |b| (1 - 1.96 / z)`` with ``|b|`` in the printed odds
     ratio's rounding interval and ``z = |b| / SE`` in the bracket's z range. It grows with
     both, so it is least at the end of the rounding interval nearer 1 with the bracket's
-    smallest z, and greatest at the far end with its largest z (no limit for p < .001,
-    whose z has no upper end: the limit then approaches the far end itself). Each end pairs
-    a standard error with its own log odds ratio.
+    smallest z, and greatest at the far end with its largest z. Each end pairs a standard
+    error with its own log odds ratio. For p < .001, whose z has no upper end, the greatest
+    limit is only approached, as the standard error goes to 0: the far end itself, which the
+    published sample sizes would rule out.
+
+    Raises ValueError where these monotonicities fail: an odds ratio whose rounding
+    interval holds 1, or a bracket that allows z below 1.96 (p of .05 or more).
     """
-    near, far = sorted(abs(float(np.log(v))) for v in (row["or_low"], row["or_high"]))
-    least = near * (1 - Z95 / row["z_low"])
-    greatest = far * (1 - Z95 / row["z_high"]) if np.isfinite(row["z_high"]) else far
+    or_low, or_high, z_low, z_high = (
+        float(row[k]) for k in ("or_low", "or_high", "z_low", "z_high")
+    )
+    if or_low <= 1 <= or_high:
+        raise ValueError(
+            f"{row['id']}: the printed odds ratio rounds from values on both sides of 1"
+        )
+    if z_low < Z95 - 1e-9:
+        raise ValueError(f"{row['id']}: the bracket allows p of .05 or more (z below 1.96)")
+    near, far = sorted(abs(float(np.log(v))) for v in (or_low, or_high))
+    least = 0.0 if z_low < Z95 + 1e-9 else near * (1 - Z95 / z_low)  # p < .05: reaches 1
+    greatest = far * (1 - Z95 / z_high) if np.isfinite(z_high) else far
     return least, greatest
 
 
