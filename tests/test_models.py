@@ -193,3 +193,46 @@ def test_ledger_has_a_row_for_every_claim(canonical_frame, canonical_model) -> N
     assert ors["expected"].str.endswith("%").all()
     assert set(table["reported_provenance"]) == {"published", "derived", "assumed"}
     assert {t.claim_id for t in terms() if t.claim_id} <= set(table["id"])
+
+
+def test_confidence_limits_allowed_pair_each_se_with_its_own_odds_ratio() -> None:
+    """The ends of the allowed range of the limit nearer 1 are the extremes of
+    |b| (1 - 1.96 / z) over a grid of odds ratios that round to the printed one and z values
+    the bracket allows."""
+    from helpers.science.audit import precision_ranges
+
+    for _, row in precision_ranges().iterrows():
+        least, greatest = sensitivity.limits_allowed(row)
+        logs = np.abs(np.log(np.linspace(row["or_low"], row["or_high"], 201)))
+        z_top = row["z_high"] if np.isfinite(row["z_high"]) else 1e6
+        z = np.geomspace(row["z_low"], z_top, 4001)  # the ends are the infimum and supremum
+        limits = logs[:, None] * (1 - sensitivity.Z95 / z[None, :])
+        assert least == pytest.approx(limits.min(), rel=1e-4, abs=1e-12), row["id"]
+        assert greatest == pytest.approx(limits.max(), rel=1e-4), row["id"]
+
+
+def test_the_limit_e_value_of_the_calibrated_design_lies_in_the_allowed_range() -> None:
+    """Protective and harmful terms, per-ten-year slopes and intervals that reach 1 alike:
+    the design's own limit is one the published numbers allow."""
+    table = sensitivity.evalue_table(precision.canonical_design())
+    assert (table["evalue_ci_low"] <= table["evalue_ci"] + 1e-9).all()
+    assert (table["evalue_ci"] <= table["evalue_ci_high"] + 1e-9).all()
+    reaches_one = table["evalue_ci_low"] == 1.0  # the .005 ≤ p < .05 brackets reach p = .05
+    assert set(table.loc[reaches_one, "term"]) == {
+        "role[psychotherapy]",
+        "role[community_organization]",
+        "setting[community_healthcare]",
+    }
+
+
+def test_limits_allowed_refuses_what_its_pairing_cannot_handle() -> None:
+    from helpers.science.audit import precision_ranges
+
+    row = precision_ranges().iloc[0].copy()
+    straddling = row.copy()
+    straddling["or_low"], straddling["or_high"] = 0.995, 1.005
+    with pytest.raises(ValueError, match="both sides of 1"):
+        sensitivity.limits_allowed(straddling)
+    row["z_low"] = 1.5
+    with pytest.raises(ValueError, match="z below 1.96"):
+        sensitivity.limits_allowed(row)

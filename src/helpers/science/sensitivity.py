@@ -62,21 +62,52 @@ def standardised_risks(
     return risk(reference), risk(level)
 
 
-def _evalue_at_limit(design: Design, name: str, beta: float, se: float, units: float) -> float:
-    """The E-value of the 95% confidence limit nearer 1 of an estimate ``beta`` with
-    standard error ``se`` (1 when the interval reaches 1), through standardised risks."""
-    limit = beta - np.sign(beta) * Z95 * se
+def _evalue_at_limit(design: Design, name: str, beta: float, limit: float, units: float) -> float:
+    """The E-value of ``limit``, the 95% confidence limit nearer 1 of an estimate ``beta``
+    (log odds ratios), through standardised risks; 1 when the interval reaches 1."""
     if np.sign(limit) != np.sign(beta):
         return 1.0
     q0, q1 = standardised_risks(design, name, log_or=limit, units=units)
     return evalue(q1 / q0)
 
 
+def limits_allowed(row: pd.Series) -> tuple[float, float]:
+    """The range of the 95% confidence limit nearer 1 (as ``|log OR|``; 0 or below means the
+    interval reaches 1) over every estimate and standard error the published claim allows,
+    from a row of :func:`audit.precision_ranges`.
+
+    The limit is ``|b| - 1.96 SE = |b| (1 - 1.96 / z)`` with ``|b|`` in the printed odds
+    ratio's rounding interval and ``z = |b| / SE`` in the bracket's z range. It grows with
+    both, so it is least at the end of the rounding interval nearer 1 with the bracket's
+    smallest z, and greatest at the far end with its largest z. Each end pairs a standard
+    error with its own log odds ratio. For p < .001, whose z has no upper end, the greatest
+    limit is only approached, as the standard error goes to 0: the far end itself, which the
+    published sample sizes would rule out.
+
+    Raises ValueError where these monotonicities fail: an odds ratio whose rounding
+    interval holds 1, or a bracket that allows z below 1.96 (p of .05 or more).
+    """
+    or_low, or_high, z_low, z_high = (
+        float(row[k]) for k in ("or_low", "or_high", "z_low", "z_high")
+    )
+    if or_low <= 1 <= or_high:
+        raise ValueError(
+            f"{row['id']}: the printed odds ratio rounds from values on both sides of 1"
+        )
+    if z_low < Z95 - 1e-9:
+        raise ValueError(f"{row['id']}: the bracket allows p of .05 or more (z below 1.96)")
+    near, far = sorted(abs(float(np.log(v))) for v in (or_low, or_high))
+    least = 0.0 if z_low < Z95 + 1e-9 else near * (1 - Z95 / z_low)  # p < .05: reaches 1
+    greatest = far * (1 - Z95 / z_high) if np.isfinite(z_high) else far
+    return least, greatest
+
+
 def evalue_table(design: Design) -> pd.DataFrame:
     """E-values of each published odds ratio under the design, and of the 95% confidence
     limit nearer 1: the limit a survey of the design would give around it (expected SE;
     for the calibrated groups this follows from the calibration's target), and the range
-    of limits the published bracket alone allows (the audit's range of standard errors).
+    of limits the published odds ratio (within its rounding) and its p-value bracket allow
+    (:func:`limits_allowed`).
 
     Per-year slopes (age, graduation year) are taken per ``PER_YEARS`` years, a contrast
     large enough to mean something in practice; their odds ratios per ten years are derived
@@ -92,7 +123,8 @@ def evalue_table(design: Design) -> pd.DataFrame:
         beta = design.log_odds[t.name]
         p0, p1 = standardised_risks(design, t.name, units=units)
         rr = p1 / p0
-        se_low, se_high = allowed.loc[t.claim_id, ["se_low", "se_high"]]
+        least, greatest = limits_allowed(allowed.loc[t.claim_id])
+        sign = float(np.sign(beta))
         rows.append(
             {
                 "term": t.name,
@@ -105,9 +137,11 @@ def evalue_table(design: Design) -> pd.DataFrame:
                 "sqrt_or": float(np.exp(beta * units / 2)),
                 "max_risk_ratio": 1 / p0,
                 "evalue": evalue(rr),
-                "evalue_ci": _evalue_at_limit(design, t.name, beta, float(se[t.name]), units),
-                "evalue_ci_low": _evalue_at_limit(design, t.name, beta, float(se_high), units),
-                "evalue_ci_high": _evalue_at_limit(design, t.name, beta, float(se_low), units),
+                "evalue_ci": _evalue_at_limit(
+                    design, t.name, beta, beta - sign * Z95 * float(se[t.name]), units
+                ),
+                "evalue_ci_low": _evalue_at_limit(design, t.name, beta, sign * least, units),
+                "evalue_ci_high": _evalue_at_limit(design, t.name, beta, sign * greatest, units),
             }
         )
     return pd.DataFrame(rows)
