@@ -180,3 +180,11 @@ def test_tables_name_claims_by_their_measures_beside_their_ids() -> None:
         if e.name == "a misprint"
     ]
     assert misprints and not any("search_" in text for text in misprints)
+
+
+def test_ict_user_questions_fit_everyone_only_with_about_a_thousand_skipping() -> None:
+    """The smallest group that fits is a choice of the least non-response: contact outside
+    work hours also fits the whole sample, with 970 to 1,019 non-respondents."""
+    assert audit.whole_sample_nonresponse("outside_hours") == (4220 - 3250, 4220 - 3201)
+    lo, hi = audit.whole_sample_nonresponse("plan_continue")
+    assert 900 < lo < hi < 1100

@@ -139,6 +139,19 @@ class Finding:
     other_rules: str = ""
 
 
+def whole_sample_nonresponse(claim_id: str) -> tuple[int, int]:
+    """How many of the whole sample would have skipped a question, were its percentage
+    taken of everyone: the whole sample less the largest and the smallest denominator the
+    printed percentage allows. A claim that fits a smaller group with little non-response
+    needs this many non-respondents to fit the whole sample instead."""
+    c = claims()[claim_id]
+    found = denominator_range(c.n or 0, c.percent_text, assumed("rounding_rule"))
+    if found is None:
+        raise ValueError(f"claim {claim_id!r}: no denominator prints it as published")
+    lo, hi = found
+    return max(total_size() - hi, 0), total_size() - lo
+
+
 def range_text(lo: int, hi: int) -> str:
     """A range of counts as the audit words it: "exactly 122", or "2,603 to 2,606"."""
     return f"exactly {lo:,}" if lo == hi else f"{lo:,} to {hi:,}"
