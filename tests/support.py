@@ -74,6 +74,20 @@ def visit(browser, url: str, base: str, **options):
     return context, page, errors, foreign
 
 
+def lab_page(browser, lab: str):
+    """A JupyterLab-sized page, and the requests it makes to other servers than ``lab``
+    (its kernels' websockets aside)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    foreign: list[str] = []
+    page.on(
+        "request",
+        lambda r: (
+            None if r.url.startswith((lab, "data:", "blob:", "ws:")) else foreign.append(r.url)
+        ),
+    )
+    return page, foreign
+
+
 CHARTS_SETTLED = """() => {
     if (document.readyState !== "complete") return false;
     const divs = document.querySelectorAll(".vega-chart");

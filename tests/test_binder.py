@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers.chapters.vega_render import MIME
-from support import ROOT, committed_outputs, jupyter, needs_browser
+from support import ROOT, committed_outputs, jupyter, lab_page, needs_browser
 
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 TOKEN = "rehearsal"
@@ -57,14 +57,7 @@ def _chart_count(name: str) -> int:
 def test_notebook_runs_in_jupyterlab_without_errors(browser, lab: str, name: str) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    foreign: list[str] = []
-    page.on(
-        "request",
-        lambda r: (
-            None if r.url.startswith((lab, "data:", "blob:", "ws:")) else foreign.append(r.url)
-        ),
-    )
+    page, foreign = lab_page(browser, lab)
     try:
         # a workspace of its own, reset, so no tab of an earlier notebook is restored
         workspace = f"rehearsal-{Path(name).stem}"

@@ -15,7 +15,7 @@ from helpers.chapters import explore, figures
 from helpers.chapters.explore import MARKER, NAMES
 from helpers.chapters.vega_render import MIME, chart_html, chart_id
 from helpers.science import audit, registry
-from support import ROOT, committed_outputs, jupyter, needs_browser, serve, visit
+from support import ROOT, committed_outputs, jupyter, lab_page, needs_browser, serve, visit
 
 pytestmark = [pytest.mark.slow, needs_browser]
 
@@ -254,14 +254,7 @@ def test_explorables_draw_and_respond_in_jupyterlab(
     nbformat.write(nb, work / "explorables.ipynb")
     token = "explore"
     with jupyter("lab", work, home, token, f"--LabApp.workspaces_dir={home / 'ws'}") as lab:
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        foreign: list[str] = []
-        page.on(
-            "request",
-            lambda r: (
-                None if r.url.startswith((lab, "data:", "blob:", "ws:")) else foreign.append(r.url)
-            ),
-        )
+        page, foreign = lab_page(browser, lab)
         try:
             page.goto(
                 f"{lab}/lab/workspaces/explore/tree/explorables.ipynb?reset&token={token}",

@@ -232,6 +232,11 @@ def _odds_ratio_finding(c: Claim) -> Finding:
         else f"The text says {c.direction} odds{versus}, but an odds ratio of "
         f"{c.odds_ratio:.2f} means {side} odds."
     )
+    return _checked(c, ok, explanation)
+
+
+def _checked(c: Claim, ok: bool, explanation: str) -> Finding:
+    """The finding of a claim checked as a whole: consistent or an anomaly."""
     return Finding(
         id=c.id,
         measure=c.measure,
@@ -259,13 +264,7 @@ def _sample_size_finding(c: Claim) -> Finding:
         explanation = (
             "Outside the replicated sample; used only to audit this country's own percentage."
         )
-    return Finding(
-        id=c.id,
-        measure=c.measure,
-        reported=c.reported(),
-        status=CONSISTENT if ok else ANOMALY,
-        explanation=explanation,
-    )
+    return _checked(c, ok, explanation)
 
 
 @dataclass(frozen=True)

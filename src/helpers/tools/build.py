@@ -320,7 +320,7 @@ def _write_generated(
     )
 
 
-def _swap(new: Path, target: Path) -> None:
+def swap_in(new: Path, target: Path) -> None:
     """Put ``new`` at ``target``: the old site stays whole until the new one is complete."""
     target.parent.mkdir(parents=True, exist_ok=True)
     old = target.with_name(f".{target.name}-old")
@@ -438,7 +438,7 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
         if data_downloads:
             shutil.copytree(src / "book" / "_generated" / DATA_DOWNLOADS, site / DATA_DOWNLOADS)
     stamp.unlink(missing_ok=True)
-    _swap(site, target)
+    swap_in(site, target)
     shutil.rmtree(staging)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(fprint)

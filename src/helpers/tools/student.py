@@ -33,7 +33,7 @@ import nbformat
 
 from ..chapters.vega_render import MIME
 from ..paths import build_dir, project_root
-from .build import colab_setup, notebooks, repository_url
+from .build import colab_setup, notebooks, repository_url, swap_in
 
 EXERCISES_PAGE = Path("book") / "exercises.md"
 ZIP_NAME = "student-edition.zip"
@@ -348,14 +348,7 @@ def write(target: Path | None = None, repository: str | None = None) -> Path:
         )
     (staging / "README.md").write_text(README, encoding="utf-8")
     _zip(staging, staging / ZIP_NAME)
-    old = target.with_name(f".{target.name}-old")
-    if old.exists():
-        shutil.rmtree(old)
-    if target.exists():
-        target.rename(old)
-    staging.rename(target)
-    if old.exists():
-        shutil.rmtree(old)
+    swap_in(staging, target)
     return target
 
 
