@@ -49,3 +49,9 @@ def test_table_shows_generation_and_fitting_and_the_ratios() -> None:
     assert "200.0x   target >= 50x  ok" in text  # 2,000/s against 10/s
     assert "360.0x" in text  # fitting alone: 4,000/s against 50/4.5 s
     assert "target >= 2,000  ok" in text
+
+
+def test_a_warm_build_is_held_to_one_second() -> None:
+    text = bench.table(figures(None))
+    assert "make book, warm (nothing changed)" in text
+    assert "5.0 s   target ≤ 1 s  MISSED" in text

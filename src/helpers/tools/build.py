@@ -5,7 +5,8 @@ the parameters of that file into a staging folder under ``_build/``, builds the 
 there (Sphinx warnings are errors), and only then moves it into place: the canonical book
 to ``_build/html``, any other parameter set to ``_build/NAME/html``. Tracked files are never
 written. ``--refresh-notebooks`` re-executes the committed notebooks in place (the
-canonical run whose outputs nbval checks).
+canonical run whose outputs nbval checks). Papermill, nbformat and the downloads are
+imported where they are used, so that a build with nothing to do answers at once.
 """
 
 from __future__ import annotations
@@ -23,20 +24,17 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
-import papermill
 import yaml
 from traitlets.config import Config
 
-from ..chapters.vega_render import MIME as VEGA_MIME
-from ..chapters.vega_render import STATIC_ENV
 from ..params import ParameterError, check_publication, data_path, needs_import
 from ..params import check_file as check_parameters
 from ..paths import build_dir, project_root
-from ..science.dataio import DataFileError
-from . import downloads
+
+if TYPE_CHECKING:
+    import nbformat
 
 CANONICAL = "canonical"
 # The tag of code cells the page hides (book.css) but keeps, so that Thebe live code can
@@ -95,6 +93,8 @@ def notebooks() -> list[Path]:
 
 def declared_parameters(path: Path) -> dict[str, Any]:
     """The parameters a notebook declares in its ``parameters`` cell, with defaults."""
+    import papermill
+
     return {name: spec["default"] for name, spec in papermill.inspect_notebook(str(path)).items()}
 
 
@@ -122,6 +122,7 @@ def import_data(params: dict[str, Any], name: str) -> dict[str, Any]:
     if not needs_import(params):
         return params
     from ..science import crosswalk
+    from ..science.dataio import DataFileError
 
     export = data_path(params["data_file"])
     mapping = data_path(params["crosswalk"]) if params.get("crosswalk") else None
@@ -155,6 +156,9 @@ def _inputs_digest(params: dict[str, Any]) -> str:
 
 
 def _execute(src: Path, dest: Path, params: dict[str, Any]) -> float:
+    import nbformat
+    import papermill
+
     own = declared_parameters(src)
     given = {k: v for k, v in params.items() if k in own}
     started = time.perf_counter()
@@ -256,6 +260,10 @@ def _chart_title(spec: dict[str, Any]) -> str:
 def outputs_table(folder: Path) -> str:
     """A Markdown table of every figure, table and glued number of the executed notebooks,
     figures and tables by their numbers (cross-references to them)."""
+    import nbformat
+
+    from ..chapters.vega_render import MIME as VEGA_MIME
+
     lines = ["| notebook | item | what | glue key |", "| --- | --- | --- | --- |"]
     for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
         nb = nbformat.read(path, as_version=4)
@@ -298,6 +306,8 @@ def _write_generated(
     """Pages the build writes for itself: runtime of this build, the outputs map, and (for a
     book built on its own synthetic respondents) the data a class can download with the
     table that links them."""
+    from . import downloads
+
     folder = src / "book" / "_generated"
     folder.mkdir(parents=True, exist_ok=True)
     rows = "\n".join(f"| {name} | {sec:.1f} s |" for name, sec in timings.items())
@@ -415,6 +425,8 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
     print("building the site ...", flush=True)
     env = dict(os.environ)
     if builder != "html":
+        from ..chapters.vega_render import STATIC_ENV
+
         env[STATIC_ENV] = "1"
     command = [
         str(Path(sys.executable).with_name("jupyter-book")),
@@ -458,6 +470,9 @@ def without_run_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def refresh_notebooks(names: list[str] | None = None) -> None:
     """Re-execute committed notebooks in place with their default parameters: every chapter,
     or those whose names (``05_simulation``) are given."""
+    import nbformat
+    import papermill
+
     chosen = [nb for nb in notebooks() if not names or nb.stem in names or nb.name in names]
     unknown = set(names or ()) - {nb.stem for nb in chosen} - {nb.name for nb in chosen}
     if unknown:
