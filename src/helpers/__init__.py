@@ -20,4 +20,4 @@ downloads, the Sphinx extension, the lock file and the benchmarks.
 """
 
 __all__ = ["__version__"]
-__version__ = "0.3.0"
+__version__ = "0.3.1"
