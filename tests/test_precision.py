@@ -228,3 +228,31 @@ def test_rounding_leaves_graduation_year_widest_open() -> None:
     assert audit.relative_rounding(grad) == pytest.approx(expected)
     others = [c for c in registry.odds_ratio_claims() if c.id != grad.id]
     assert all(audit.relative_rounding(c) < audit.relative_rounding(grad) for c in others)
+
+
+def test_predictive_probability_spreads_the_replication_twice_as_wide() -> None:
+    """With a flat prior on the truth a replication's z is normal around the original z
+    with variance 2 (Goodman 1992): one half at the bound, below the truth-known
+    probability above it."""
+    bound = 0.05
+    z_bound = audit.z_for(bound)
+    assert precision.predictive_below(z_bound, bound) == pytest.approx(0.5)
+    assert precision.predictive_below(-z_bound - 1, bound) == pytest.approx(
+        stats.norm.cdf(1 / np.sqrt(2))
+    )
+    for z in (2.5, 3.5, 5.0):
+        assert 0.5 < precision.predictive_below(z, bound) < precision.probability_below(z, bound)
+
+
+def test_products_of_the_terms_probabilities_match_the_simulation() -> None:
+    """The analytic product (truth known) is the product of the terms' own probabilities,
+    and agrees with the simulated probability that all claims reproduce together within
+    Monte Carlo error."""
+    design = precision.canonical_design()
+    products = simulation.analytic_all_below(design)
+    terms = precision.expected(design)
+    assert products["analytic_all_below"] == pytest.approx(terms["p_below"].prod())
+    assert products["predictive_all_below"] < products["analytic_all_below"]
+    together = simulation.all_claims_reproduce(simulation.study(1000, 2017))
+    gap = abs(products["analytic_all_below"] - together["all_below"])
+    assert gap < 3 * together["all_below_mcse"]

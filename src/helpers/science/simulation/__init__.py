@@ -19,7 +19,14 @@ from .metrics import (
     proportion_text,
     summarise,
 )
-from .study import CHUNK, scenario_replications, scenario_study, simulate, study
+from .study import (
+    CHUNK,
+    analytic_all_below,
+    scenario_replications,
+    scenario_study,
+    simulate,
+    study,
+)
 
 __all__ = [
     "CHUNK",
@@ -27,6 +34,7 @@ __all__ = [
     "Fits",
     "Leaning",
     "all_claims_reproduce",
+    "analytic_all_below",
     "batch_frame",
     "fit_batched",
     "fit_statsmodels",
