@@ -245,14 +245,22 @@ def test_predictive_probability_spreads_the_replication_twice_as_wide() -> None:
 
 
 def test_products_of_the_terms_probabilities_match_the_simulation() -> None:
-    """The analytic product (truth known) is the product of the terms' own probabilities,
-    and agrees with the simulated probability that all claims reproduce together within
-    Monte Carlo error."""
+    """The truth-known product is the product of the terms' own probabilities, and agrees
+    with the simulated probability that all claims reproduce together within Monte Carlo
+    error; the flat-prior product is lower."""
     design = precision.canonical_design()
-    products = simulation.analytic_all_below(design)
-    terms = precision.expected(design)
-    assert products["analytic_all_below"] == pytest.approx(terms["p_below"].prod())
-    assert products["predictive_all_below"] < products["analytic_all_below"]
+    known = simulation.truth_known_all_below(design)
+    assert known == pytest.approx(precision.expected(design)["p_below"].prod())
+    assert simulation.predictive_all_below(design) < known
     together = simulation.all_claims_reproduce(simulation.study(1000, 2017))
-    gap = abs(products["analytic_all_below"] - together["all_below"])
-    assert gap < 3 * together["all_below_mcse"]
+    assert abs(known - together["all_below"]) < 3 * together["all_below_mcse"]
+
+
+def test_the_flat_prior_product_depends_on_no_assumed_truth() -> None:
+    """A scenario that only shrinks the truth has its base design's flat-prior product; a
+    design that puts an expected p outside its bracket has none."""
+    by_key = {sc.key: sc for sc in scenarios.scenarios()}
+    assert simulation.predictive_all_below(by_key["shrunk"].published) == pytest.approx(
+        simulation.predictive_all_below(by_key["canonical"].published)
+    )
+    assert math.isnan(simulation.predictive_all_below(by_key["prior"].published))

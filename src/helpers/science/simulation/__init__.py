@@ -21,11 +21,12 @@ from .metrics import (
 )
 from .study import (
     CHUNK,
-    analytic_all_below,
+    predictive_all_below,
     scenario_replications,
     scenario_study,
     simulate,
     study,
+    truth_known_all_below,
 )
 
 __all__ = [
@@ -34,7 +35,7 @@ __all__ = [
     "Fits",
     "Leaning",
     "all_claims_reproduce",
-    "analytic_all_below",
+    "predictive_all_below",
     "batch_frame",
     "fit_batched",
     "fit_statsmodels",
@@ -47,5 +48,6 @@ __all__ = [
     "scenario_study",
     "simulate",
     "study",
+    "truth_known_all_below",
     "summarise",
 ]
