@@ -228,3 +228,39 @@ def test_rounding_leaves_graduation_year_widest_open() -> None:
     assert audit.relative_rounding(grad) == pytest.approx(expected)
     others = [c for c in registry.odds_ratio_claims() if c.id != grad.id]
     assert all(audit.relative_rounding(c) < audit.relative_rounding(grad) for c in others)
+
+
+def test_predictive_probability_spreads_the_replication_twice_as_wide() -> None:
+    """With a flat prior on the truth a replication's z is normal around the original z
+    with variance 2 (Goodman 1992): one half at the bound, below the truth-known
+    probability above it."""
+    bound = 0.05
+    z_bound = audit.z_for(bound)
+    assert precision.predictive_below(z_bound, bound) == pytest.approx(0.5)
+    assert precision.predictive_below(-z_bound - 1, bound) == pytest.approx(
+        stats.norm.cdf(1 / np.sqrt(2))
+    )
+    for z in (2.5, 3.5, 5.0):
+        assert 0.5 < precision.predictive_below(z, bound) < precision.probability_below(z, bound)
+
+
+def test_products_of_the_terms_probabilities_match_the_simulation() -> None:
+    """The truth-known product is the product of the terms' own probabilities, and agrees
+    with the simulated probability that all claims reproduce together within Monte Carlo
+    error; the flat-prior product is lower."""
+    design = precision.canonical_design()
+    known = simulation.truth_known_all_below(design)
+    assert known == pytest.approx(precision.expected(design)["p_below"].prod())
+    assert simulation.predictive_all_below(design) < known
+    together = simulation.all_claims_reproduce(simulation.study(1000, 2017))
+    assert abs(known - together["all_below"]) < 3 * together["all_below_mcse"]
+
+
+def test_the_flat_prior_product_depends_on_no_assumed_truth() -> None:
+    """A scenario that only shrinks the truth has its base design's flat-prior product; a
+    design that puts an expected p outside its bracket has none."""
+    by_key = {sc.key: sc for sc in scenarios.scenarios()}
+    assert simulation.predictive_all_below(by_key["shrunk"].published) == pytest.approx(
+        simulation.predictive_all_below(by_key["canonical"].published)
+    )
+    assert math.isnan(simulation.predictive_all_below(by_key["prior"].published))

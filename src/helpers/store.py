@@ -5,17 +5,20 @@ fingerprint of everything it is computed from (the helpers' code and the data fi
 change to either computes it afresh. Run alone (in JupyterLab or Binder), a chapter computes
 what is missing and stores it. Writes are atomic. ``SWICT_STORE=off`` keeps results in the
 running process only (the perturbed-environment test does, so that every number is
-recomputed there, once per kernel). Either way each caller gets its own copy.
+recomputed there, once per kernel). Either way each caller gets its own copy. Processes
+that ask for the same result at once compute it once: the others wait for it (a lock per
+result).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import pickle
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -56,11 +59,38 @@ def cached(name: str, params: dict[str, Any], compute: Callable[[], T]) -> T:
         return pickle.loads(_IN_PROCESS[key])
     path = path_for(name, params)
     if path.is_file():
-        with path.open("rb") as handle:
-            return pickle.load(handle)
-    value = compute()
+        return _load(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
-        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    Path(handle.name).replace(path)
-    return value
+    # chapters built side by side ask for the same result (the calibrated designs, say):
+    # the first computes it, the others wait for it instead of computing it again
+    with _locked(path.with_suffix(".lock")):
+        if path.is_file():
+            return _load(path)
+        value = compute()
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as out:
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        Path(out.name).replace(path)
+        return value
+
+
+def _load(path: Path) -> Any:
+    with path.open("rb") as handle:
+        return pickle.load(handle)
+
+
+@contextlib.contextmanager
+def _locked(lock_path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_path`` (released if the process dies). Where the
+    system has no POSIX file locks (Windows), nothing is locked: a result asked for by two
+    processes at once is then computed by both, which costs time, not correctness."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

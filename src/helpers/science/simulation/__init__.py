@@ -19,7 +19,15 @@ from .metrics import (
     proportion_text,
     summarise,
 )
-from .study import CHUNK, scenario_replications, scenario_study, simulate, study
+from .study import (
+    CHUNK,
+    predictive_all_below,
+    scenario_replications,
+    scenario_study,
+    simulate,
+    study,
+    truth_known_all_below,
+)
 
 __all__ = [
     "CHUNK",
@@ -27,6 +35,7 @@ __all__ = [
     "Fits",
     "Leaning",
     "all_claims_reproduce",
+    "predictive_all_below",
     "batch_frame",
     "fit_batched",
     "fit_statsmodels",
@@ -39,5 +48,6 @@ __all__ = [
     "scenario_study",
     "simulate",
     "study",
+    "truth_known_all_below",
     "summarise",
 ]

@@ -77,6 +77,14 @@ def probability_below(z: float, bound: float) -> float:
     return float(stats.norm.cdf(abs(z) - z_for(bound)))
 
 
+def predictive_below(z: float, bound: float) -> float:
+    """P(a replication of the same size gives two-sided p < bound, in the original
+    direction) for an original estimate with z ``z``, with a flat prior on the truth: the
+    replication's z is then normal around ``z`` with variance 2 (Goodman 1992), not 1 as
+    when the truth is known."""
+    return float(stats.norm.cdf((abs(z) - z_for(bound)) / np.sqrt(2)))
+
+
 def probability_in(z: float, lower: float, upper: float) -> float:
     """P(lower <= p < upper, in the true direction) for an estimate with expected z."""
     return probability_below(z, upper) - (probability_below(z, lower) if lower > 0 else 0.0)
@@ -94,7 +102,10 @@ def published_bracket(name: str, ladder: tuple[float, ...] | None = None) -> tup
 def expected(design: Design, ladder: tuple[float, ...] | None = None) -> pd.DataFrame:
     """Per published term: the expected SE, z and p under the design, whether the expected
     p lies in the published bracket (read with ``ladder``, the abstract's by default), and
-    the probabilities of p below the published bound and of p in the bracket."""
+    the probabilities of p below the published bound and of p in the bracket. Beside them,
+    ``p_below_predictive``: the probability of p below the bound when the truth is not
+    taken as known (:func:`predictive_below`), from the published estimate's z at the
+    design's SE."""
     se = expected_se(design)
     rows = []
     for t in terms():
@@ -116,6 +127,7 @@ def expected(design: Design, ladder: tuple[float, ...] | None = None) -> pd.Data
                 "in_bracket": bool(lower <= p < upper),
                 "p_below": probability_below(z, upper),
                 "p_bracket": probability_in(z, lower, upper),
+                "p_below_predictive": predictive_below(abs(t.log_odds) / float(se[t.name]), upper),
             }
         )
     return pd.DataFrame(rows)

@@ -60,12 +60,16 @@ class Scenario:
     """The ladder of p thresholds its brackets are read with (the abstract's by default)."""
 
     @property
+    def published(self) -> Design:
+        """The scenario's covariates with the published odds ratios as the truth."""
+        return calibrate_intercept(replace(self.design, log_odds=canonical_design().log_odds))
+
+    @property
     def fits_brackets(self) -> bool:
         """Whether every term's expected p lies in its published bracket, with the published
         odds ratios on the scenario's covariates: a bracket constrains the standard error
         of the published estimate, not the truth."""
-        published = calibrate_intercept(replace(self.design, log_odds=canonical_design().log_odds))
-        return bool(expected(published, self.ladder)["in_bracket"].all())
+        return bool(expected(self.published, self.ladder)["in_bracket"].all())
 
     @property
     def justified(self) -> bool:

@@ -19,7 +19,7 @@ from ... import params, store
 from . import engines
 from .metrics import all_claims_reproduce, summarise
 from .population import Batch, Design, generate_batch, term_names
-from .precision import canonical_design
+from .precision import canonical_design, expected
 
 CHUNK = 200
 
@@ -98,6 +98,26 @@ def study(replications: int, seed: int, key: str = "canonical") -> pd.DataFrame:
     )
 
 
+def truth_known_all_below(design: Design, ladder: tuple[float, ...] | None = None) -> float:
+    """The probability that every p falls below its published bound with the design's
+    truth known, as the product of the terms' own probabilities (normal approximation, the
+    terms taken as independent; the simulation needs neither)."""
+    return float(expected(design, ladder)["p_below"].prod())
+
+
+def predictive_all_below(published: Design, ladder: tuple[float, ...] | None = None) -> float:
+    """The same product with a flat prior on the truth around the published estimates
+    (:func:`.precision.predictive_below`), at the standard errors of ``published``: a
+    design whose truth is the published odds ratios (:attr:`.scenarios.Scenario.published`),
+    so that the answer depends on no assumed truth. NaN when an expected p of that design
+    falls outside its published bracket: the original z it implies contradicts a published
+    claim."""
+    terms = expected(published, ladder)
+    if not terms["in_bracket"].all():
+        return float("nan")
+    return float(terms["p_below_predictive"].prod())
+
+
 def scenario_replications(replications: int) -> int:
     """Replications per scenario other than the canonical one: half as many, at least 100."""
     return max(100, replications // 2)
@@ -127,6 +147,8 @@ def scenario_study(replications: int, seed: int) -> tuple[pd.DataFrame, pd.DataF
                 "fits_brackets": sc.fits_brackets,
                 "replications": reps,
                 **all_claims_reproduce(sim, sc.ladder),
+                "analytic_all_below": truth_known_all_below(sc.design, sc.ladder),
+                "predictive_all_below": predictive_all_below(sc.published, sc.ladder),
             }
         )
     return pd.concat(per_term, ignore_index=True), pd.DataFrame(per_scenario)
