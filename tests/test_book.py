@@ -63,7 +63,7 @@ def test_data_chapter_states_the_audit_and_charts(site: Path) -> None:
     summary = audit.summary()
     assert f"Of the {len(registry.claims())} claims, {summary[audit.CONSISTENT]} are" in text
     assert f"{summary[audit.ANOMALY]} cannot both hold if they are read as exclusive" in text
-    assert "search_inappropriate, search_appropriate" in text
+    assert registry.measures(["search_inappropriate", "search_appropriate"]) in text
     # the explanations that fit, none presumed
     for explanation in audit.conflict_explanations("search_inappropriate", "search_appropriate"):
         assert explanation.name in text
