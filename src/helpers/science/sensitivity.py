@@ -15,13 +15,14 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .audit import precision_ranges
+from .audit import precision_ranges, z_for
 from .simulation.population import Design, age_bins, cells, linear_predictors, term_names
 from .simulation.precision import expected_se
 from .spec import terms
 
 PER_YEARS = 10
-Z95 = 1.959963984540054
+Z95 = z_for(0.05)
+"""The 95% normal quantile, as the p < .05 brackets compute it (so a limit at .05 is 0)."""
 
 
 def evalue(rr: float) -> float:
@@ -94,10 +95,10 @@ def limits_allowed(row: pd.Series) -> tuple[float, float]:
         raise ValueError(
             f"{row['id']}: the printed odds ratio rounds from values on both sides of 1"
         )
-    if z_low < Z95 - 1e-9:
+    if z_low < Z95:
         raise ValueError(f"{row['id']}: the bracket allows p of .05 or more (z below 1.96)")
     near, far = sorted(abs(float(np.log(v))) for v in (or_low, or_high))
-    least = 0.0 if z_low < Z95 + 1e-9 else near * (1 - Z95 / z_low)  # p < .05: reaches 1
+    least = near * (1 - Z95 / z_low)
     greatest = far * (1 - Z95 / z_high) if np.isfinite(z_high) else far
     return least, greatest
 
