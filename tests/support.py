@@ -8,6 +8,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -74,6 +75,76 @@ def visit(browser, url: str, base: str, **options):
     return context, page, errors, foreign
 
 
+KERNEL_READY = """() => {
+    const kernel = window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel;
+    return !!kernel && kernel.connectionStatus === "connected" && kernel.status === "idle";
+}"""
+
+RUN_STATE = """() => {
+    const prompts = [...document.querySelectorAll(".jp-CodeCell .jp-InputPrompt")].map(
+        p => p.textContent.trim());
+    const kernel = window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel;
+    const status = kernel ? `${kernel.connectionStatus}, ${kernel.status}` : "none";
+    return {
+        prompts: prompts,
+        kernel: status,
+        done: prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p)),
+        failed: [...document.querySelectorAll(".jp-OutputArea-output")].some(
+            o => o.textContent.includes("Traceback (most recent call last)")),
+        stopped: status === "connected, idle" && !prompts.some(p => p.includes("*")),
+    };
+}"""
+
+FINISHED = f"() => {{ const s = ({RUN_STATE})(); return s.done || s.failed || s.stopped; }}"
+
+
+def run_all_in_lab(page, lab: str, token: str, notebook: str, log: Path) -> list[str]:
+    """Open ``notebook`` in JupyterLab at ``lab`` (served by :func:`jupyter`, whose log is
+    ``log``), run all its cells from the Run menu as a reader would, and return the text of
+    every output. Fails, with the cells' prompts, the kernel's state and the server's log,
+    if the kernel does not start, the run does not begin or finish, or a cell fails."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    def fail(what: str) -> None:
+        state = page.evaluate(RUN_STATE)
+        pending = [k for k, p in enumerate(state["prompts"]) if not re.fullmatch(r"\[\d+\]:?", p)]
+        tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log.is_file() else ""
+        pytest.fail(
+            f"{notebook}: {what}. Kernel: {state['kernel']}; code cells not run: {pending} of "
+            f"{len(state['prompts'])}; prompts: {state['prompts']}\nJupyter's log ends:\n{tail}",
+            pytrace=False,
+        )
+
+    workspace = f"rehearsal-{Path(notebook).stem}"  # its own, reset: no earlier tab restored
+    page.goto(
+        f"{lab}/lab/workspaces/{workspace}/tree/{notebook}?reset&token={token}",
+        wait_until="domcontentloaded",
+    )
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    try:
+        page.wait_for_function(KERNEL_READY, timeout=180_000, polling=500)
+    except PlaywrightTimeout:
+        fail("the kernel was not ready within 180 s")
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    try:
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+            ".some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))",
+            timeout=30_000,
+        )
+        page.wait_for_function(FINISHED, timeout=300_000, polling=1000)
+    except PlaywrightTimeout:
+        fail("the cells did not finish running within 300 s")
+    outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+    errors = [o for o in outputs if "Traceback (most recent call last)" in o]
+    if errors:
+        pytest.fail(f"{notebook}: a cell failed in JupyterLab:\n{errors[0]}", pytrace=False)
+    if not page.evaluate(RUN_STATE)["done"]:
+        fail("the run stopped before the last cell")
+    return outputs
+
+
 def lab_page(browser, lab: str):
     """A JupyterLab-sized page, and the requests it makes to other servers than ``lab``
     (its kernels' websockets aside)."""
@@ -134,7 +205,9 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 @contextlib.contextmanager
 def jupyter(app: str, root: Path, home: Path, token: str, *options: str) -> Iterator[str]:
     """A Jupyter ``app`` (``lab`` or ``server``) from the project's environment on localhost,
-    serving ``root``, with its configuration kept under ``home``; yields its base URL."""
+    serving ``root``, with its configuration kept under ``home`` and its log in
+    ``home / "jupyter.log"``; yields its base URL. JupyterLab exposes its application to the
+    page (``window.jupyterapp``), so a test can ask whether the kernel is ready."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -145,6 +218,7 @@ def jupyter(app: str, root: Path, home: Path, token: str, *options: str) -> Iter
         "JUPYTER_DATA_DIR": str(home / "data"),
     }
     env.pop("SWICT_ROOT", None)
+    log = (home / "jupyter.log").open("w", encoding="utf-8")
     proc = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("jupyter")),
@@ -155,12 +229,13 @@ def jupyter(app: str, root: Path, home: Path, token: str, *options: str) -> Iter
             "--ServerApp.ip=127.0.0.1",
             f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={root}",
+            *(["--LabApp.expose_app_in_browser=True"] if app == "lab" else []),
             *options,
         ],
         cwd=root,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -171,9 +246,10 @@ def jupyter(app: str, root: Path, home: Path, token: str, *options: str) -> Iter
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    pytest.fail(f"jupyter {app} did not start")
+                    pytest.fail(f"jupyter {app} did not start; its log is {log.name}")
                 time.sleep(0.5)
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.close()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers.chapters.vega_render import MIME
-from support import ROOT, committed_outputs, jupyter, lab_page, needs_browser
+from support import ROOT, committed_outputs, jupyter, lab_page, needs_browser, run_all_in_lab
 
 NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 TOKEN = "rehearsal"
@@ -24,9 +24,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """JupyterLab on localhost, serving a copy of the notebooks (a user's own folder, so the
-    committed notebooks are never autosaved over)."""
+    committed notebooks are never autosaved over): its URL and its log."""
     home = tmp_path_factory.mktemp("binder")
     work = home / "work"
     shutil.copytree(ROOT / "notebooks", work)
@@ -43,7 +43,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         f"--LabApp.user_settings_dir={home / 'settings'}",
         f"--LabApp.workspaces_dir={home / 'workspaces'}",
     ) as base:
-        yield base
+        yield base, home / "jupyter.log"
 
 
 def _chart_count(name: str) -> int:
@@ -54,44 +54,13 @@ def _chart_count(name: str) -> int:
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_in_jupyterlab_without_errors(browser, lab: str, name: str) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    page, foreign = lab_page(browser, lab)
+def test_notebook_runs_in_jupyterlab_without_errors(
+    browser, lab: tuple[str, Path], name: str
+) -> None:
+    base, log = lab
+    page, foreign = lab_page(browser, base)
     try:
-        # a workspace of its own, reset, so no tab of an earlier notebook is restored
-        workspace = f"rehearsal-{Path(name).stem}"
-        page.goto(
-            f"{lab}/lab/workspaces/{workspace}/tree/{name}?reset&token={TOKEN}",
-            wait_until="domcontentloaded",
-        )
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-        page.wait_for_selector(
-            ".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached", timeout=90_000
-        )
-        started = (
-            "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
-            ".some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))"
-        )
-        for _ in range(6):  # the menu is inert until the kernel has started: retry
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-            try:
-                page.wait_for_function(started, timeout=10_000)
-                break
-            except PlaywrightTimeout:
-                page.keyboard.press("Escape")
-        page.wait_for_function(
-            """() => {
-                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
-                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-            }""",
-            timeout=240_000,
-            polling=1000,
-        )
-        outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
-        errors = [o for o in outputs if "Traceback (most recent call last)" in o]
-        assert not errors, errors[:1]
+        outputs = run_all_in_lab(page, base, TOKEN, name, log)
         assert len(outputs) > 0
         charts = _chart_count(name)
         if charts:
@@ -103,7 +72,7 @@ def test_notebook_runs_in_jupyterlab_without_errors(browser, lab: str, name: str
                 timeout=60_000,
             )
         assert not foreign, foreign  # charts draw offline, with JupyterLab's own Vega
-    except Exception:
+    except BaseException:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"binder-{name}.png"), full_page=True)
         raise

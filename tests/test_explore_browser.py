@@ -15,7 +15,16 @@ from helpers.chapters import explore, figures
 from helpers.chapters.explore import MARKER, NAMES
 from helpers.chapters.vega_render import MIME, chart_html, chart_id
 from helpers.science import audit, registry
-from support import ROOT, committed_outputs, jupyter, lab_page, needs_browser, serve, visit
+from support import (
+    ROOT,
+    committed_outputs,
+    jupyter,
+    lab_page,
+    needs_browser,
+    run_all_in_lab,
+    serve,
+    visit,
+)
 
 pytestmark = [pytest.mark.slow, needs_browser]
 
@@ -256,31 +265,7 @@ def test_explorables_draw_and_respond_in_jupyterlab(
     with jupyter("lab", work, home, token, f"--LabApp.workspaces_dir={home / 'ws'}") as lab:
         page, foreign = lab_page(browser, lab)
         try:
-            page.goto(
-                f"{lab}/lab/workspaces/explore/tree/explorables.ipynb?reset&token={token}",
-                wait_until="domcontentloaded",
-            )
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-            page.wait_for_selector(
-                ".jp-Notebook-ExecutionIndicator[data-status='idle']",
-                state="attached",
-                timeout=90_000,
-            )
-            for _ in range(6):  # the menu is inert until the kernel has started: retry
-                try:
-                    menu = page.locator(".lm-MenuBar-itemLabel", has_text="Run").first
-                    menu.click(timeout=10_000)
-                    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click(
-                        timeout=10_000
-                    )
-                    page.wait_for_function(
-                        "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
-                        ".some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))",
-                        timeout=10_000,
-                    )
-                    break
-                except Exception:
-                    page.keyboard.press("Escape")
+            run_all_in_lab(page, lab, token, "explorables.ipynb", home / "jupyter.log")
             charts = ".jp-RenderedVegaCommon5"
             page.wait_for_function(
                 f"""n => [...document.querySelectorAll('{charts}')].filter(
@@ -289,8 +274,6 @@ def test_explorables_draw_and_respond_in_jupyterlab(
                 timeout=240_000,
                 polling=1000,
             )
-            outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
-            assert not [o for o in outputs if "Traceback" in o], outputs
             for k in range(len(NAMES)):
                 chart = page.locator(charts).nth(k)
                 chart.scroll_into_view_if_needed()
