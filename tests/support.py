@@ -202,6 +202,12 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
+LAB_OPTIONS = [
+    "--LabApp.expose_app_in_browser=True",  # the tests ask the application for its kernel
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",  # offline: no PyPI
+]
+
+
 @contextlib.contextmanager
 def jupyter(app: str, root: Path, home: Path, token: str, *options: str) -> Iterator[str]:
     """A Jupyter ``app`` (``lab`` or ``server``) from the project's environment on localhost,
@@ -229,7 +235,7 @@ def jupyter(app: str, root: Path, home: Path, token: str, *options: str) -> Iter
             "--ServerApp.ip=127.0.0.1",
             f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={root}",
-            *(["--LabApp.expose_app_in_browser=True"] if app == "lab" else []),
+            *(LAB_OPTIONS if app == "lab" else []),
             *options,
         ],
         cwd=root,
