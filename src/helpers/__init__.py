@@ -19,5 +19,14 @@ downloads, the Sphinx extension, the lock file and the benchmarks.
 ``python -m helpers`` is the command line for data files (validate, import, synth...).
 """
 
+import sys
+
+# Altair, nbformat and Frictionless import jsonschema, whose optional IRI format checker
+# (the package rfc3987_syntax) compiles a grammar when imported: about 3 s of every
+# chapter's first cell on the benchmark machine (``python -X importtime``). Nothing in the
+# book validates IRIs, so that optional import is declined, before any of them is imported:
+# jsonschema then leaves the checker out, as it does where the package is not installed.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
 __all__ = ["__version__"]
 __version__ = "0.3.1"
