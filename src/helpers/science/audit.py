@@ -27,9 +27,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import cache
 
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from .assumptions import value as assumed
 from .codebook import field
@@ -560,9 +561,12 @@ def bracket(p_bound: float, ladder: tuple[float, ...] | None = None) -> tuple[fl
     return (max(below) if below else 0.0, p_bound)
 
 
+@cache
 def z_for(p: float) -> float:
-    """The |z| at which a two-sided normal test gives p (infinite for p = 0)."""
-    return float(stats.norm.isf(p / 2)) if p > 0 else math.inf
+    """The |z| at which a two-sided normal test gives p (infinite for p = 0): the normal
+    quantile ``-ndtri(p / 2)``, as ``scipy.stats.norm.isf`` computes it, without its
+    argument checks (asked thousands of times for a handful of thresholds)."""
+    return float(-special.ndtri(p / 2)) if p > 0 else math.inf
 
 
 def or_interval(c: Claim) -> tuple[float, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -61,6 +62,12 @@ def references() -> dict[str, str]:
 
 def terms() -> list[Term]:
     """The model's terms: the ten published odds ratios plus the assumed 'other setting'."""
+    return list(_terms())
+
+
+@cache
+def _terms() -> tuple[Term, ...]:
+    """:func:`terms`, built once from the (cached) registry and assumptions."""
     out = [
         Term(
             name=f"{c.variable}[{c.counts[0]}]" if c.counts else c.variable,
@@ -81,7 +88,7 @@ def terms() -> list[Term]:
             provenance="assumed",
         )
     )
-    return out
+    return tuple(out)
 
 
 def linear_predictor(frame: pd.DataFrame) -> np.ndarray:

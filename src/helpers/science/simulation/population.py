@@ -333,9 +333,12 @@ def generate_batch(
     mean = np.array([design.age[c]["mean"] for c in countries], float)[country_idx]
     sd = np.array([design.age[c]["sd"] for c in countries], float)[country_idx]
     lo, hi = design.age["min"], design.age["max"]
+    first = rng.standard_normal(shape)  # as rng.normal(mean, sd, shape) draws, to the bit
+    first *= sd
+    first += mean
     age = _truncated(
         lambda idx: rng.normal(mean[idx % n], sd[idx % n]),
-        rng.normal(mean, sd, shape),
+        first,
         lambda x, idx: (x < lo) | (x > hi),
     )
     age = np.rint(age)

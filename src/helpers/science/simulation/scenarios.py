@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cache, cached_property
 
 import pandas as pd
 
@@ -59,7 +60,7 @@ class Scenario:
     ladder: tuple[float, ...] | None = None
     """The ladder of p thresholds its brackets are read with (the abstract's by default)."""
 
-    @property
+    @cached_property
     def published(self) -> Design:
         """The scenario's covariates with the published odds ratios as the truth."""
         return calibrate_intercept(replace(self.design, log_odds=canonical_design().log_odds))
@@ -95,6 +96,13 @@ def _stored(key: str, compute: Callable[[], Design]) -> Design:
 
 def scenarios() -> list[Scenario]:
     """Every scenario, the canonical design first."""
+    return list(_scenarios())
+
+
+@cache
+def _scenarios() -> tuple[Scenario, ...]:
+    """:func:`scenarios`, built once per process: the calibrated designs come from the
+    results store, and the others are derived from them again only here."""
     canonical = canonical_design()
     prior = prior_design()
     spread = prior.age_at_graduation["gamma_scale"]
@@ -106,7 +114,7 @@ def scenarios() -> list[Scenario]:
         "strong",
         lambda: calibrated(with_graduation_spread(prior, spread * 2), position=STRONG).design,
     )
-    return [
+    return (
         Scenario(
             "canonical",
             "calibrated (canonical)",
@@ -212,7 +220,7 @@ def scenarios() -> list[Scenario]:
             "the group sizes as first assumed; they fit the published bounds read as bounds, "
             "not as brackets",
         ),
-    ]
+    )
 
 
 def _missing_spread(canonical: Design) -> Design:
