@@ -429,7 +429,12 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
 
         env[STATIC_ENV] = "1"
     command = [
-        str(Path(sys.executable).with_name("jupyter-book")),
+        # jupyter-book's own command line, run after importing this package, which declines
+        # jsonschema's IRI checker that jupyter-book's config would otherwise import
+        # (4.7 s of every site build; see helpers/__init__.py)
+        sys.executable,
+        "-c",
+        "import helpers; from jupyter_book.cli.main import main; main()",
         "build",
         str(src),
         "--builder",
