@@ -1,13 +1,13 @@
 """One results store: what one chapter computes, another reads instead of computing again.
 
 A result is kept under ``_build/store/`` by name, keyed by its parameters and by a
-fingerprint of everything it is computed from (the helpers' code and the data files), so a
-change to either computes it afresh. Run alone (in JupyterLab or Binder), a chapter computes
-what is missing and stores it. Writes are atomic. ``SWICT_STORE=off`` keeps results in the
-running process only (the perturbed-environment test does, so that every number is
-recomputed there, once per kernel). Either way each caller gets its own copy. Processes
-that ask for the same result at once compute it once: the others wait for it (a lock per
-result).
+fingerprint of everything it is computed from (the helpers' code, publishing tools aside,
+and the data files), so a change to either computes it afresh. Run alone (in JupyterLab or
+Binder), a chapter computes what is missing and stores it. Writes are atomic.
+``SWICT_STORE=off`` keeps results in the running process only (the perturbed-environment
+test does, so that every number is recomputed there, once per kernel). Either way each
+caller gets its own copy. Processes that ask for the same result at once compute it once:
+the others wait for it (a lock per result).
 """
 
 from __future__ import annotations
@@ -32,12 +32,14 @@ _IN_PROCESS: dict[str, bytes] = {}  # results of this process while the store is
 
 @cache
 def code_fingerprint() -> str:
-    """A hash of the helpers' source and the data files (names and contents)."""
+    """A hash of the helpers' source and the data files (names and contents). The
+    publishing tools (``helpers/tools``) are left out: no chapter imports them, so a change
+    to the build or the benchmarks changes no stored result."""
     root = project_root()
     digest = hashlib.sha256()
-    files = sorted((root / "src" / "helpers").rglob("*.py")) + sorted(
-        p for p in (root / "data").rglob("*") if p.is_file()
-    )
+    helpers = root / "src" / "helpers"
+    files = sorted(p for p in helpers.rglob("*.py") if "tools" not in p.relative_to(helpers).parts)
+    files += sorted(p for p in (root / "data").rglob("*") if p.is_file())
     for path in files:
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())

@@ -304,8 +304,8 @@ def _write_generated(
     src: Path, timings: dict[str, float], total: float, data_downloads: bool = True
 ) -> None:
     """Pages the build writes for itself: runtime of this build, the outputs map, and (for a
-    book built on its own synthetic respondents) the data a class can download with the
-    table that links them."""
+    book built on its own synthetic respondents) the table that links the data a class can
+    download (:func:`_write_downloads` writes the files)."""
     from . import downloads
 
     folder = src / "book" / "_generated"
@@ -324,10 +324,16 @@ def _write_generated(
     if not data_downloads:
         (folder / "downloads.md").write_text(NO_DOWNLOADS, encoding="utf-8")
         return
-    downloads.write(folder / DATA_DOWNLOADS)
     (folder / "downloads.md").write_text(
         downloads.page_text(f"_generated/{DATA_DOWNLOADS}"), encoding="utf-8"
     )
+
+
+def _write_downloads(folder: Path) -> None:
+    """The data a class can download (written beside the chapters, see :func:`build`)."""
+    from . import downloads
+
+    downloads.write(folder)
 
 
 def swap_in(new: Path, target: Path) -> None:
@@ -405,23 +411,29 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
     (src / "notebooks").mkdir()
     print(f"executing notebooks with {params_file} ...", flush=True)
     os.environ["SWICT_OUTPUT_DIR"] = str(src / "notebooks")
+    # a book built from a respondent file offers no synthetic downloads: files of the same
+    # respondents (the class survey, say) must not leave a build that treats them as real
+    data_downloads = not params.get("data_file")
     started = time.perf_counter()
     try:
         # one process per chapter at a time (a fresh interpreter each: kernels are not
-        # shared between threads of one process)
+        # shared between threads of one process); the data downloads, which no chapter
+        # reads, are written in the same pool, by whichever process frees first
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers(), mp_context=spawn) as pool:
             running = {
                 nb.name: pool.submit(_execute, nb, src / "notebooks" / nb.name, params)
                 for nb in execution_order(notebooks())
             }
+            if data_downloads:
+                data = pool.submit(_write_downloads, src / "book" / "_generated" / DATA_DOWNLOADS)
             timings = {name: running[name].result() for name in sorted(running)}
+            total = time.perf_counter() - started
+            if data_downloads:
+                data.result()
     finally:
         del os.environ["SWICT_OUTPUT_DIR"]
-    # a book built from a respondent file offers no synthetic downloads: files of the same
-    # respondents (the class survey, say) must not leave a build that treats them as real
-    data_downloads = not params.get("data_file")
-    _write_generated(src, timings, time.perf_counter() - started, data_downloads)
+    _write_generated(src, timings, total, data_downloads)
     print("building the site ...", flush=True)
     env = dict(os.environ)
     if builder != "html":
