@@ -12,6 +12,7 @@ imported where they are used, so that a build with nothing to do answers at once
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import multiprocessing
@@ -43,14 +44,24 @@ PLUMBING = "plumbing"
 SOURCES = ("_config.yml", "_toc.yml", "book")
 KERNEL = "python3"
 # Kernels talk to papermill over local IPC sockets, not TCP: nothing is exposed on the
-# network, and the kernel has no transport warning to print.
-KERNEL_CONFIG = Config({"KernelManager": {"transport": "ipc"}})
+# network, and the kernel has no transport warning to print. Their log is quiet below
+# critical: jupyter_client interrupts every kernel before shutting it down, and an idle
+# kernel logs that as "ERROR | KeyboardInterrupt caught in kernel", which reads as a
+# failure in the build's output (a cell's own error still fails the build, via papermill).
+KERNEL_CONFIG = Config(
+    {
+        "KernelManager": {"transport": "ipc"},
+        "NotebookClient": {"extra_arguments": ["--IPKernelApp.log_level=CRITICAL"]},
+    }
+)
 
 
 def kernel_config(folder: str) -> Config:
     """:data:`KERNEL_CONFIG` with the kernel's sockets in ``folder``, a folder of its own:
     kernels started at once in one folder would otherwise race for the same socket names."""
-    return Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(folder, "ipc")}})
+    config = copy.deepcopy(KERNEL_CONFIG)
+    config.KernelManager.ip = os.path.join(folder, "ipc")
+    return config
 
 
 DOWNLOADS = ("ledger.csv", "instrument-datapackage.zip", "instrument.html")
