@@ -230,6 +230,16 @@ def test_rounding_leaves_graduation_year_widest_open() -> None:
     assert all(audit.relative_rounding(c) < audit.relative_rounding(grad) for c in others)
 
 
+def test_the_odds_ratio_interval_follows_the_rounding_rule() -> None:
+    """Rounded (either way), an odds ratio printed 1.03 was 1.025 to 1.035; truncated, it
+    was 1.03 to 1.04; a rule the audit does not know is refused by name."""
+    grad = registry.claim("or_graduation_year")
+    assert audit.or_interval(grad, "half_even") == pytest.approx((1.025, 1.035))
+    assert audit.or_interval(grad, "truncate") == pytest.approx((1.03, 1.04))
+    with pytest.raises(ValueError, match="rounding rule 'ceiling'"):
+        audit.or_interval(grad, "ceiling")
+
+
 def test_predictive_probability_spreads_the_replication_twice_as_wide() -> None:
     """With a flat prior on the truth a replication's z is normal around the original z
     with variance 2 (Goodman 1992): one half at the bound, below the truth-known

@@ -569,11 +569,19 @@ def z_for(p: float) -> float:
     return float(-special.ndtri(p / 2)) if p > 0 else math.inf
 
 
-def or_interval(c: Claim) -> tuple[float, float]:
-    """The odds ratios that print as the published one (two decimals, rounded half up)."""
+def or_interval(c: Claim, rule: str | None = None) -> tuple[float, float]:
+    """The odds ratios that print as the published one (two decimals) under a rounding
+    rule (the ``rounding_rule`` assumption by default): within 0.005 of it when rounded
+    (half up or half to even, which differ only in which end is closed), from it to 0.01
+    above when truncated."""
     assert c.odds_ratio is not None
-    half = Fraction(1, 200)
+    rule = rule or assumed("rounding_rule")
+    if rule not in ROUNDING_RULES:
+        raise ValueError(f"rounding rule {rule!r}: expected one of {', '.join(ROUNDING_RULES)}")
     value = Fraction(Decimal(f"{c.odds_ratio:.2f}"))
+    if rule == "truncate":
+        return float(value), float(value + Fraction(1, 100))
+    half = Fraction(1, 200)
     return float(value - half), float(value + half)
 
 
