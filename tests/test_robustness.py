@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,8 +62,14 @@ def test_missing_covariates_double_the_specifications(tmp_path: Path) -> None:
     frame.loc[holes, "setting"] = pd.NA
     frame.loc[rng.random(len(frame)) < 0.1, "age"] = pd.NA
     read = dataio.read_respondents(_write(frame, tmp_path / "holes.csv"))
-    data = robustness.prepare(read, 3, imputations=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow, no draw from an invalid covariance
+        data = robustness.prepare(read, 3, imputations=4)
     assert data.levels["missing"] == ("complete", "imputed")
+    # in a survey this small the setting's imputation model meets perfect prediction: the
+    # reader is told so, beside the missing-covariates choice
+    told = [n for n in data.choice_notes["missing"] if "imputation model" in n]
+    assert len(told) == 1 and "Practice setting met perfect" in told[0]
     complete_only = replace(data, levels={**data.levels, "missing": ("complete",)})
     assert len(data.specifications()) == 2 * len(complete_only.specifications())
     # every imputed copy is complete, keeps the observed values, and uses known levels only

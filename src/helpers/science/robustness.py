@@ -398,7 +398,7 @@ def prepare(frame: pd.DataFrame, seed: int, imputations: int = IMPUTATIONS) -> D
     levels = _supported_levels(kept, available, large, notes)
     data = Data(kept, tuple(available), levels, large, notes, answered=rows)
     if "imputed" in levels["missing"]:
-        data.imputed = impute(kept, data.available, seed, imputations)
+        data.imputed = impute(kept, data.available, seed, imputations, notes)
     return data
 
 
@@ -409,6 +409,11 @@ class _ChainedEquations(MICEData):
 
     def __init__(self, data: pd.DataFrame, categorical: Sequence[str], rng: np.random.Generator):
         self.categorical = tuple(categorical)
+        self.draws: dict[str, int] = {}
+        self.unstable: dict[str, int] = {}
+        """Per categorical covariate: parameter draws made, and how many of them came from
+        a fit that did not converge or whose covariance was not positive semi-definite
+        (perfect or near-perfect prediction of the covariate)."""
         super().__init__(data, rng=rng)
 
     def perturb_params(self, vname: str) -> None:
@@ -421,9 +426,19 @@ class _ChainedEquations(MICEData):
             warnings.simplefilter("ignore")
             result = model.fit(disp=0, maxiter=100)
         params = np.asarray(result.params)
-        draw = self.rng.multivariate_normal(
-            params.ravel(order="F"), np.asarray(result.cov_params()), method="eigh"
-        )
+        mean = params.ravel(order="F")
+        # a draw from the approximate posterior, as rng.multivariate_normal(method="eigh")
+        # makes it, except that a negative eigenvalue (a fit at the edge of perfect
+        # prediction) counts as 0, the nearest valid covariance, instead of its absolute
+        # value; such draws are counted, and the reader told (:func:`impute`)
+        values, vectors = np.linalg.eigh(np.asarray(result.cov_params()))
+        scale = max(float(np.abs(values).max()), 1.0)
+        if not result.mle_retvals.get("converged", True) or values.min() < -1e-8 * scale:
+            self.unstable[vname] = self.unstable.get(vname, 0) + 1
+        self.draws[vname] = self.draws.get(vname, 0) + 1
+        factor = vectors * np.sqrt(np.clip(values, 0.0, None))
+        x = self.rng.standard_normal(len(mean)).reshape(-1, len(mean))
+        draw = (mean + x @ factor.T)[0]
         self.models[vname] = model
         self.params[vname] = draw.reshape(params.shape, order="F")
 
@@ -432,17 +447,27 @@ class _ChainedEquations(MICEData):
             super().impute(vname)
             return
         endog_obs, _, exog_miss, _, _ = self.get_split_data(vname)
-        prob = self.models[vname].predict(self.params[vname], exog_miss)
+        # the multinomial logistic probabilities, as MNLogit.predict gives them, but stable
+        # for the large coefficients of a fit near perfect prediction (its exponentials
+        # overflow to inf / inf = NaN there, and every such row took the first category)
+        eta = np.asarray(exog_miss) @ self.params[vname]
+        prob = special.softmax(np.column_stack([np.zeros(len(eta)), eta]), axis=1)
         chosen = (self.rng.random(len(prob))[:, None] > np.cumsum(prob, axis=1)[:, :-1]).sum(1)
         self._store_changes(vname, np.unique(endog_obs)[chosen])
 
 
 def impute(
-    rows: pd.DataFrame, available: Sequence[str], seed: int, imputations: int = IMPUTATIONS
+    rows: pd.DataFrame,
+    available: Sequence[str],
+    seed: int,
+    imputations: int = IMPUTATIONS,
+    notes: Notes | None = None,
 ) -> list[pd.DataFrame]:
     """``imputations`` completed copies of ``rows`` by chained equations: every partly
     missing covariate imputed from the outcome and the other covariates (main effects),
-    after a burn-in, with cycles between the copies kept."""
+    after a burn-in, with cycles between the copies kept. A categorical covariate whose
+    imputation model meets perfect prediction gets a note in ``notes`` (under the missing
+    covariates choice), saying in how many of its parameter draws."""
     cats = [v for v in CATEGORICAL if v in available]
     codes = {v: sorted(rows[v].dropna().unique()) for v in cats}
     numeric = rows[["y", *available]].copy()
@@ -465,6 +490,15 @@ def impute(
             values = mice.data[v].to_numpy()
             done[v] = [codes[v][int(c)] for c in values] if v in cats else values
         out.append(done)
+    if notes is not None:
+        for v, k in mice.unstable.items():
+            notes.setdefault("missing", []).append(
+                f"The imputation model for {codebook_field(v).title} met perfect or "
+                f"near-perfect prediction in {k} of its {mice.draws[v]} parameter draws (some "
+                "combination of the other answers always or never goes with one of its "
+                "categories): those draws use the nearest valid covariance, so the spread "
+                "between its imputations may understate how uncertain they are."
+            )
     return out
 
 
