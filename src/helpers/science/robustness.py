@@ -23,7 +23,6 @@ choice (the last column of :func:`choices_table`).
 from __future__ import annotations
 
 import itertools
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
@@ -398,22 +397,58 @@ def prepare(frame: pd.DataFrame, seed: int, imputations: int = IMPUTATIONS) -> D
     levels = _supported_levels(kept, available, large, notes)
     data = Data(kept, tuple(available), levels, large, notes, answered=rows)
     if "imputed" in levels["missing"]:
-        data.imputed = impute(kept, data.available, seed, imputations, notes)
+        data.imputed = impute(kept, data.available, seed, imputations)
     return data
+
+
+PRIOR_SD = 2.5
+"""Standard deviation of the normal prior on the slopes of a categorical covariate's
+imputation model (log-odds scale; intercepts flat). Weak enough to leave a well-identified
+fit almost as it is; strong enough that a category never seen with some answer (an empty
+cell, such as a setting nobody in one country reported: perfect prediction) gets a finite
+coefficient, where the maximum-likelihood fit drifts to infinity and its imputations become
+arbitrary (White, Daniel and Royston 2010). The scale is Gelman et al.'s (2008) default."""
+
+
+def _posterior(
+    model: MNLogit, max_iter: int = 100, tol: float = 1e-8
+) -> tuple[np.ndarray, np.ndarray]:
+    """The posterior mode of a multinomial logistic model's coefficients under the prior of
+    :data:`PRIOR_SD` (flattened equation by equation, as ``MNLogit`` orders them), and the
+    inverse of the penalised information there: the normal approximation to the posterior
+    that the imputations draw from. Newton's method with step halving (the penalised
+    log-likelihood is strictly concave)."""
+    exog = np.asarray(model.exog)
+    flat = np.all(exog == 1.0, axis=0)  # the intercept's column gets no prior
+    penalty = np.tile(np.where(flat, 0.0, 1.0 / PRIOR_SD**2), model.J - 1)
+
+    def objective(beta: np.ndarray) -> float:
+        return float(model.loglike(beta) - 0.5 * penalty @ beta**2)
+
+    beta = np.zeros(model.K * (model.J - 1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(max_iter):
+            info = -model.hessian(beta) + np.diag(penalty)
+            step = np.linalg.solve(info, model.score(beta) - penalty * beta)
+            current, size = objective(beta), 1.0
+            while objective(beta + size * step) < current and size > 1e-6:
+                size /= 2
+            beta = beta + size * step
+            if np.abs(size * step).max() < tol:
+                break
+        info = -model.hessian(beta) + np.diag(penalty)
+    cov = np.linalg.inv(info)
+    return beta, (cov + cov.T) / 2
 
 
 class _ChainedEquations(MICEData):
     """statsmodels' MICEData, with each categorical covariate drawn from a multinomial
-    logistic model (parameters drawn from their approximate posterior, then a category per
-    row) instead of predictive mean matching on category codes."""
+    logistic model (parameters drawn from their approximate posterior under a weak prior,
+    :func:`_posterior`, then a category per row) instead of predictive mean matching on
+    category codes."""
 
     def __init__(self, data: pd.DataFrame, categorical: Sequence[str], rng: np.random.Generator):
         self.categorical = tuple(categorical)
-        self.draws: dict[str, int] = {}
-        self.unstable: dict[str, int] = {}
-        """Per categorical covariate: parameter draws made, and how many of them came from
-        a fit that did not converge or whose covariance was not positive semi-definite
-        (perfect or near-perfect prediction of the covariate)."""
         super().__init__(data, rng=rng)
 
     def perturb_params(self, vname: str) -> None:
@@ -422,34 +457,18 @@ class _ChainedEquations(MICEData):
             return
         endog, exog, _, _ = self.get_fitting_data(vname)
         model = MNLogit(endog, exog)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = model.fit(disp=0, maxiter=100)
-        params = np.asarray(result.params)
-        mean = params.ravel(order="F")
-        # a draw from the approximate posterior, as rng.multivariate_normal(method="eigh")
-        # makes it, except that a negative eigenvalue (a fit at the edge of perfect
-        # prediction) counts as 0, the nearest valid covariance, instead of its absolute
-        # value; such draws are counted, and the reader told (:func:`impute`)
-        values, vectors = np.linalg.eigh(np.asarray(result.cov_params()))
-        scale = max(float(np.abs(values).max()), 1.0)
-        if not result.mle_retvals.get("converged", True) or values.min() < -1e-8 * scale:
-            self.unstable[vname] = self.unstable.get(vname, 0) + 1
-        self.draws[vname] = self.draws.get(vname, 0) + 1
-        factor = vectors * np.sqrt(np.clip(values, 0.0, None))
-        x = self.rng.standard_normal(len(mean)).reshape(-1, len(mean))
-        draw = (mean + x @ factor.T)[0]
+        mode, cov = _posterior(model)
+        draw = self.rng.multivariate_normal(mode, cov, method="eigh")
         self.models[vname] = model
-        self.params[vname] = draw.reshape(params.shape, order="F")
+        self.params[vname] = draw.reshape((model.K, model.J - 1), order="F")
 
     def impute(self, vname: str) -> None:
         if vname not in self.categorical:
             super().impute(vname)
             return
         endog_obs, _, exog_miss, _, _ = self.get_split_data(vname)
-        # the multinomial logistic probabilities, as MNLogit.predict gives them, but stable
-        # for the large coefficients of a fit near perfect prediction (its exponentials
-        # overflow to inf / inf = NaN there, and every such row took the first category)
+        # the multinomial logistic probabilities (the first category the reference, as in
+        # MNLogit.predict), by a softmax that cannot overflow
         eta = np.asarray(exog_miss) @ self.params[vname]
         prob = special.softmax(np.column_stack([np.zeros(len(eta)), eta]), axis=1)
         chosen = (self.rng.random(len(prob))[:, None] > np.cumsum(prob, axis=1)[:, :-1]).sum(1)
@@ -457,17 +476,11 @@ class _ChainedEquations(MICEData):
 
 
 def impute(
-    rows: pd.DataFrame,
-    available: Sequence[str],
-    seed: int,
-    imputations: int = IMPUTATIONS,
-    notes: Notes | None = None,
+    rows: pd.DataFrame, available: Sequence[str], seed: int, imputations: int = IMPUTATIONS
 ) -> list[pd.DataFrame]:
     """``imputations`` completed copies of ``rows`` by chained equations: every partly
     missing covariate imputed from the outcome and the other covariates (main effects),
-    after a burn-in, with cycles between the copies kept. A categorical covariate whose
-    imputation model meets perfect prediction gets a note in ``notes`` (under the missing
-    covariates choice), saying in how many of its parameter draws."""
+    after a burn-in, with cycles between the copies kept."""
     cats = [v for v in CATEGORICAL if v in available]
     codes = {v: sorted(rows[v].dropna().unique()) for v in cats}
     numeric = rows[["y", *available]].copy()
@@ -490,15 +503,6 @@ def impute(
             values = mice.data[v].to_numpy()
             done[v] = [codes[v][int(c)] for c in values] if v in cats else values
         out.append(done)
-    if notes is not None:
-        for v, k in mice.unstable.items():
-            notes.setdefault("missing", []).append(
-                f"The imputation model for {codebook_field(v).title} met perfect or "
-                f"near-perfect prediction in {k} of its {mice.draws[v]} parameter draws (some "
-                "combination of the other answers always or never goes with one of its "
-                "categories): those draws use the nearest valid covariance, so the spread "
-                "between its imputations may understate how uncertain they are."
-            )
     return out
 
 
