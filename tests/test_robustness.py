@@ -67,14 +67,16 @@ def test_missing_covariates_double_the_specifications(tmp_path: Path) -> None:
         data = robustness.prepare(read, 3, imputations=4)
     assert data.levels["missing"] == ("complete", "imputed")
     # no Israeli respondent reported community healthcare: the setting's imputation model
-    # meets perfect prediction, yet (with its weak prior) imputes no setting into a country
-    # where nobody reported it, and each large country's imputed settings track its
-    # observed ones (total variation distance, over the imputed data sets)
+    # meets perfect prediction, yet (with its weak prior) imputes few settings into a
+    # country where nobody reported them (some, as a posterior should), and each large
+    # country's imputed settings track its observed ones (total variation distance, over
+    # the imputed data sets)
     missing = data.rows["setting"].isna()
     answered = data.rows.loc[~missing]
     seen = set(zip(answered["country"], answered["setting"], strict=True))
     imputed = pd.concat([copy.loc[missing, ["country", "setting"]] for copy in data.imputed])
-    assert set(zip(imputed["country"], imputed["setting"], strict=True)) <= seen
+    unseen = [pair not in seen for pair in zip(imputed["country"], imputed["setting"], strict=True)]
+    assert np.mean(unseen) < 0.1
     for country, group in imputed.groupby("country"):
         if len(group) < 40:
             continue
@@ -98,8 +100,9 @@ def test_missing_covariates_double_the_specifications(tmp_path: Path) -> None:
     both = est.pivot_table(index=index, columns="missing", values="log_or")
     se = est.pivot_table(index=index, columns="missing", values="se")["complete"]
     # imputation and complete cases estimate the same quantities on data missing at random:
-    # they differ by less than two standard errors (the complete cases' own)
-    assert ((both["imputed"] - both["complete"]).abs() / se).max() < 2
+    # they differ by less than 1.25 of the complete cases' standard errors (the difference's
+    # own spread is about 0.4 of them)
+    assert ((both["imputed"] - both["complete"]).abs() / se).max() < 1.25
 
 
 def test_formula_and_coding_are_what_each_label_says(data) -> None:

@@ -403,21 +403,26 @@ def prepare(frame: pd.DataFrame, seed: int, imputations: int = IMPUTATIONS) -> D
 
 PRIOR_SD = 2.5
 """Standard deviation of the normal prior on the slopes of a categorical covariate's
-imputation model (log-odds scale; intercepts flat). Weak enough to leave a well-identified
-fit almost as it is; strong enough that a category never seen with some answer (an empty
-cell, such as a setting nobody in one country reported: perfect prediction) gets a finite
-coefficient, where the maximum-likelihood fit drifts to infinity and its imputations become
-arbitrary (White, Daniel and Royston 2010). The scale is Gelman et al.'s (2008) default."""
+imputation model (log-odds scale, contrasts against its first category; intercepts flat).
+Weak enough to leave a well-identified fit almost as it is; strong enough that a category
+never seen with some answer (an empty cell, such as a setting nobody in one country
+reported: perfect prediction) gets a finite coefficient, where the maximum-likelihood fit
+drifts to infinity and its imputations become arbitrary (White, Daniel and Royston 2010,
+whose remedy is augmenting the data instead). 2.5 is the scale Gelman et al. (2008) propose
+for a Cauchy prior on standardised inputs; the inputs here are not rescaled, which is
+comparable for 0/1 indicators and far weaker per year of age or graduation year. Because
+the prior is on contrasts, the imputations depend slightly on which category is first."""
 
 
 def _posterior(
-    model: MNLogit, max_iter: int = 100, tol: float = 1e-8
+    model: MNLogit, name: str, max_iter: int = 100, tol: float = 1e-8
 ) -> tuple[np.ndarray, np.ndarray]:
     """The posterior mode of a multinomial logistic model's coefficients under the prior of
     :data:`PRIOR_SD` (flattened equation by equation, as ``MNLogit`` orders them), and the
     inverse of the penalised information there: the normal approximation to the posterior
     that the imputations draw from. Newton's method with step halving (the penalised
-    log-likelihood is strictly concave)."""
+    log-likelihood is strictly concave); a model that does not converge is refused, naming
+    the covariate ``name``, rather than drawn from."""
     exog = np.asarray(model.exog)
     flat = np.all(exog == 1.0, axis=0)  # the intercept's column gets no prior
     penalty = np.tile(np.where(flat, 0.0, 1.0 / PRIOR_SD**2), model.J - 1)
@@ -425,18 +430,28 @@ def _posterior(
     def objective(beta: np.ndarray) -> float:
         return float(model.loglike(beta) - 0.5 * penalty @ beta**2)
 
+    def refuse(why: str) -> ValueError:
+        return ValueError(
+            f"the imputation model of {codebook_field(name).title} {why}: these data cannot "
+            "support imputing it"
+        )
+
     beta = np.zeros(model.K * (model.J - 1))
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(max_iter):
             info = -model.hessian(beta) + np.diag(penalty)
             step = np.linalg.solve(info, model.score(beta) - penalty * beta)
-            current, size = objective(beta), 1.0
-            while objective(beta + size * step) < current and size > 1e-6:
-                size /= 2
-            beta = beta + size * step
-            if np.abs(size * step).max() < tol:
+            if np.abs(step).max() < tol:
                 break
-        info = -model.hessian(beta) + np.diag(penalty)
+            current, size = objective(beta), 1.0
+            # a trial step whose exponentials overflow (NaN) counts as worse
+            while not objective(beta + size * step) >= current - 1e-9 * (1 + abs(current)):
+                size /= 2
+                if size < 1e-6:
+                    raise refuse("found no better step")
+            beta = beta + size * step
+        else:
+            raise refuse(f"did not converge in {max_iter} Newton steps")
     cov = np.linalg.inv(info)
     return beta, (cov + cov.T) / 2
 
@@ -457,7 +472,7 @@ class _ChainedEquations(MICEData):
             return
         endog, exog, _, _ = self.get_fitting_data(vname)
         model = MNLogit(endog, exog)
-        mode, cov = _posterior(model)
+        mode, cov = _posterior(model, vname)
         draw = self.rng.multivariate_normal(mode, cov, method="eigh")
         self.models[vname] = model
         self.params[vname] = draw.reshape((model.K, model.J - 1), order="F")
