@@ -474,7 +474,6 @@ class _ChainedEquations(MICEData):
         model = MNLogit(endog, exog)
         mode, cov = _posterior(model, vname)
         draw = self.rng.multivariate_normal(mode, cov, method="eigh")
-        self.models[vname] = model
         self.params[vname] = draw.reshape((model.K, model.J - 1), order="F")
 
     def impute(self, vname: str) -> None:

@@ -436,11 +436,11 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
                 nb.name: pool.submit(_execute, nb, src / "notebooks" / nb.name, params)
                 for nb in execution_order(notebooks())
             }
-            if data_downloads:
-                data = pool.submit(_write_downloads, src / "book" / "_generated" / DATA_DOWNLOADS)
+            folder = src / "book" / "_generated" / DATA_DOWNLOADS
+            data = pool.submit(_write_downloads, folder) if data_downloads else None
             timings = {name: running[name].result() for name in sorted(running)}
             total = time.perf_counter() - started
-            if data_downloads:
+            if data is not None:
                 data.result()
     finally:
         del os.environ["SWICT_OUTPUT_DIR"]
@@ -454,7 +454,7 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
     command = [
         # jupyter-book's own command line, run after importing this package, which declines
         # jsonschema's IRI checker that jupyter-book's config would otherwise import
-        # (4.7 s of every site build; see helpers/__init__.py)
+        # (2.7 s of every site build; see helpers/__init__.py)
         sys.executable,
         "-c",
         "import helpers; from jupyter_book.cli.main import main; main()",
