@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -79,6 +79,22 @@ class Design:
         """Rows left for the model after covariates missing completely at random."""
         return self.n - round(self.n * self.missing_covariates)
 
+    # What a design derives from its fields, kept with it: the calibrations evaluate
+    # thousands of designs, each several times (a design is frozen, and a changed one is a
+    # new object, so nothing kept goes stale).
+
+    @cached_property
+    def _roles(self) -> np.ndarray:
+        return _role_table(self)
+
+    @cached_property
+    def _cells(self) -> Cells:
+        return _cells(self)
+
+    @cached_property
+    def _age_spec(self) -> str:
+        return json.dumps([self.age, self.age_at_graduation], sort_keys=True)
+
 
 def largest_remainder(total: int, weights: dict[str, int]) -> dict[str, int]:
     """Split ``total`` in proportion to ``weights`` into whole numbers that add up."""
@@ -90,11 +106,16 @@ def largest_remainder(total: int, weights: dict[str, int]) -> dict[str, int]:
 
 
 def role_table(design: Design) -> np.ndarray:
-    """P(role | country, setting) as an array (countries, settings, roles).
+    """P(role | country, setting) as an array (countries, settings, roles), not to be
+    changed in place.
 
     Settings named in ``role_in_setting`` get their fixed mix; the other settings of a
     country share one mix chosen so that the country's overall role shares hold.
     """
+    return design._roles
+
+
+def _role_table(design: Design) -> np.ndarray:
     countries, sets, rls = list(design.country_counts), settings(), roles()
     table = np.zeros((len(countries), len(sets), len(rls)))
     for i, country in enumerate(countries):
@@ -441,9 +462,8 @@ def _age_bins(
 
 def age_bins(design: Design) -> tuple[np.ndarray, np.ndarray]:
     """The design's binned draw of graduation years and ages (see :func:`_age_bins`)."""
-    spec = json.dumps([design.age, design.age_at_graduation], sort_keys=True)
     slopes = (design.log_odds["graduation_year"], design.log_odds["age"])
-    return _age_bins(spec, tuple(design.country_counts), slopes)
+    return _age_bins(design._age_spec, tuple(design.country_counts), slopes)
 
 
 @dataclass(frozen=True)
@@ -476,7 +496,12 @@ def _cell_layout(countries: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cells(design: Design) -> Cells:
-    """Every country × setting × role cell, with its probability under the design."""
+    """Every country × setting × role cell, with its probability under the design (not to
+    be changed in place)."""
+    return design._cells
+
+
+def _cells(design: Design) -> Cells:
     countries = tuple(design.country_counts)
     base, country = _cell_layout(countries)
     total = sum(design.country_counts.values())
