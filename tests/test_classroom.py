@@ -152,6 +152,7 @@ def test_an_exercise_notebook_runs(edition: Path, tmp_path: Path) -> None:
         kernel_name="python3",
         cwd=str(tmp_path),
         progress_bar=False,
+        request_save_on_cell_execute=False,
     )
     ran = nbformat.read(out, as_version=4)
     assert all(c.execution_count for c in ran.cells if c.cell_type == "code")

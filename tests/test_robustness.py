@@ -253,6 +253,7 @@ def test_chapter_runs_on_a_file_lacking_a_covariate(tmp_path: Path) -> None:
         kernel_name=KERNEL,
         cwd=str(ROOT / "notebooks"),
         progress_bar=False,
+        request_save_on_cell_execute=False,
         config=KERNEL_CONFIG,
     )
     text = out.read_text(encoding="utf-8")

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from ..paths import build_dir, project_root
 from ..science.dataio import write_atomic
+from .build import ONE_THREAD
 
-ONE_CORE = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 # Targets for single chapters, in seconds of the canonical build.
 NOTEBOOK_TARGETS = {"04_robustness.ipynb": 10.0}
 BATCHED_REPS = 1000
@@ -70,7 +70,7 @@ def _engine(engine: str, reps: int) -> dict[str, float]:
     the whole study, then the same surveys again with generation and fitting timed apart."""
     out = subprocess.run(
         [sys.executable, "-c", _ENGINE_SCRIPT, engine, str(reps)],
-        env={**os.environ, **ONE_CORE},
+        env={**os.environ, **ONE_THREAD},
         capture_output=True,
         text=True,
         check=True,
