@@ -324,13 +324,12 @@ canonical one) offers them here.
 
 
 def _write_generated(
-    src: Path, timings: dict[str, float], total: float, data_downloads: bool = True
+    src: Path, timings: dict[str, float], total: float, downloads_page: str | None
 ) -> None:
-    """Pages the build writes for itself: runtime of this build, the outputs map, and (for a
-    book built on its own synthetic respondents) the table that links the data a class can
-    download (:func:`_write_downloads` writes the files)."""
-    from . import downloads
-
+    """Pages the build writes for itself: runtime of this build, the outputs map, and the
+    downloads page: for a book built on its own synthetic respondents, the table that links
+    the data a class can download (``downloads_page``, from :func:`_write_downloads`);
+    ``None`` for a book built from a respondent file."""
     folder = src / "book" / "_generated"
     folder.mkdir(parents=True, exist_ok=True)
     rows = "\n".join(f"| {name} | {sec:.1f} s |" for name, sec in timings.items())
@@ -344,19 +343,17 @@ def _write_generated(
         encoding="utf-8",
     )
     (folder / "outputs.md").write_text(outputs_table(src / "notebooks"), encoding="utf-8")
-    if not data_downloads:
-        (folder / "downloads.md").write_text(NO_DOWNLOADS, encoding="utf-8")
-        return
-    (folder / "downloads.md").write_text(
-        downloads.page_text(f"_generated/{DATA_DOWNLOADS}"), encoding="utf-8"
-    )
+    (folder / "downloads.md").write_text(downloads_page or NO_DOWNLOADS, encoding="utf-8")
 
 
-def _write_downloads(folder: Path) -> None:
-    """The data a class can download (written beside the chapters, see :func:`build`)."""
+def _write_downloads(folder: Path) -> str:
+    """The data a class can download, and the text of the page that links them (made
+    beside the chapters, see :func:`build`, so that the build's own process never imports
+    what they need)."""
     from . import downloads
 
     downloads.write(folder)
+    return downloads.page_text(f"_generated/{DATA_DOWNLOADS}")
 
 
 def swap_in(new: Path, target: Path) -> None:
@@ -452,11 +449,10 @@ def build(params_file: Path, force: bool = False, builder: str = "html") -> Path
             data = pool.submit(_write_downloads, folder) if data_downloads else None
             timings = {name: running[name].result() for name in sorted(running)}
             total = time.perf_counter() - started
-            if data is not None:
-                data.result()
+            downloads_page = None if data is None else data.result()
     finally:
         del os.environ["SWICT_OUTPUT_DIR"]
-    _write_generated(src, timings, total, data_downloads)
+    _write_generated(src, timings, total, downloads_page)
     print("building the site ...", flush=True)
     env = dict(os.environ)
     if builder != "html":

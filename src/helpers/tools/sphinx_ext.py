@@ -14,6 +14,10 @@
   once per reference: Sphinx 7.4 reads the target's doctree afresh for each, which took
   11 of the site build's 25 s (91 references into chapters of up to 0.9 MB of doctree).
   Each chapter is now read once per build for that lookup, which only reads it.
+* pybtex's backends registered once, through pybtex's own ``register_plugin``:
+  sphinxcontrib-bibtex asks pybtex for its plain-text backend at every citation, and pybtex
+  looks for it among every installed package's entry points each time (2 s of the site
+  build for the book's 99 citations).
 """
 
 from __future__ import annotations
@@ -101,7 +105,22 @@ def _forget_numbered_targets(app: Sphinx, env: BuildEnvironment) -> None:
     _NUMBERED_TARGETS.clear()
 
 
+PYBTEX_BACKENDS = ("plaintext", "docutils")
+"""The pybtex backends sphinxcontrib-bibtex asks for while it resolves citations."""
+
+
+def _register_pybtex_backends() -> None:
+    """Each backend of :data:`PYBTEX_BACKENDS` as a runtime plugin, which pybtex finds
+    before searching the entry points."""
+    import pybtex.plugin
+
+    for name in PYBTEX_BACKENDS:
+        backend = pybtex.plugin.find_plugin("pybtex.backends", name)
+        pybtex.plugin.register_plugin("pybtex.backends", name, backend, force=True)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    _register_pybtex_backends()
     app.add_domain(_StandardDomain, override=True)
     app.connect("env-updated", _forget_numbered_targets)
     app.connect("html-page-context", _page_context, priority=900)
