@@ -23,12 +23,14 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 
 from ..paths import data_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NO_ANSWER = "NR"
 NOT_ASKED = "NA"
@@ -251,6 +253,8 @@ def minimum_age_at_graduation() -> int:
 def table() -> pd.DataFrame:
     """The codebook as a table for the book: each question as a reader names it, then the
     file's column name (shown as code), its meaning, values, who is asked and missing codes."""
+    import pandas as pd  # here only: a build with nothing to do reads the codebook, not this
+
     rows = []
     for f in fields():
         if f.enum:
