@@ -23,6 +23,8 @@ from .registry import claims
 from .spec import CATEGORICAL, CONTINUOUS, OUTCOME, Term, references, term_label, terms
 
 Z95 = float(stats.norm.ppf(0.975))
+"""The 95% normal quantile as statsmodels' confidence intervals compute it (one unit in the
+last place from :data:`helpers.science.sensitivity.Z95`, which follows the p brackets)."""
 
 
 @dataclass
