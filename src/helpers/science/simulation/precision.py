@@ -211,8 +211,7 @@ def _solve(design: Design, name: str, z: float) -> tuple[float, bool]:
     exists among the feasible sizes. Expected z first grows with the group, then falls once
     the group crowds out the reference category, so the smallest such size is taken (a
     coarse grid, walked up from the smallest size, brackets it, then a root search);
-    without one, the size with the largest
-    expected z below the target is kept."""
+    without one, the size with the largest expected z below the target is kept."""
     low, high = factor_bounds(design, name)
 
     def gap(log_f: float) -> float:
