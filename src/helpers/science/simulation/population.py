@@ -85,11 +85,11 @@ class Design:
 
     @cached_property
     def _roles(self) -> np.ndarray:
-        return _role_table(self)
+        return _make_role_table(self)
 
     @cached_property
     def _cells(self) -> Cells:
-        return _cells(self)
+        return _make_cells(self)
 
     @cached_property
     def _age_spec(self) -> str:
@@ -115,7 +115,7 @@ def role_table(design: Design) -> np.ndarray:
     return design._roles
 
 
-def _role_table(design: Design) -> np.ndarray:
+def _make_role_table(design: Design) -> np.ndarray:
     countries, sets, rls = list(design.country_counts), settings(), roles()
     table = np.zeros((len(countries), len(sets), len(rls)))
     for i, country in enumerate(countries):
@@ -501,7 +501,7 @@ def cells(design: Design) -> Cells:
     return design._cells
 
 
-def _cells(design: Design) -> Cells:
+def _make_cells(design: Design) -> Cells:
     countries = tuple(design.country_counts)
     base, country = _cell_layout(countries)
     total = sum(design.country_counts.values())
