@@ -27,14 +27,19 @@ from .build import ONE_THREAD
 
 # Targets for single chapters, in seconds of the canonical build.
 NOTEBOOK_TARGETS = {"04_robustness.ipynb": 10.0}
-SIMULATION_AGAINST_ROBUSTNESS = ("05_simulation.ipynb", "04_robustness.ipynb")
-"""Issue 11: chapter 5 should take a fraction of chapter 4's time in a build."""
+LEDGER_AGAINST_SIMULATION = ("06_ledger.ipynb", "05_simulation.ipynb")
+"""Issue 11: its chapter 5 should take a fraction of its chapter 4's time in a build. The
+issue numbers the five chapters the book had when it was filed (01 data, 02 descriptive,
+03 regression, 04 simulation, 05 ledger): its chapter 5 is the ledger, which then reran the
+simulation and refitted the model, and its chapter 4 the simulation. They have been 06 and
+05 since the robustness chapter came in as 04."""
 BATCHED_REPS = 1000
 WARM_TARGET = 1.0
 """Seconds a ``make book`` with nothing to do may take (issue 11)."""
 COLD_BASELINE = 36.8
 """Seconds of a cold ``make book`` when issue 11 was filed, on this kind of machine, with
-the five chapters the book then had; the issue asks for half."""
+the five chapters the book then had (see :data:`LEDGER_AGAINST_SIMULATION`); the issue asks
+for half, not counting chapters added since (04 robustness and 07 practice)."""
 STATSMODELS_REPS = 50
 BATCHED_TARGET = 2000
 """Replications per second of the batched engine on one core (issue 11)."""
@@ -191,12 +196,12 @@ def table(r: dict) -> str:
         return f"{what:<48} {value:>16}   {target}{mark}"
 
     def ratio_row(seconds: dict[str, float]) -> str:
-        simulation, robustness = (seconds[f] for f in SIMULATION_AGAINST_ROBUSTNESS)
+        ledger, simulation = (seconds[f] for f in LEDGER_AGAINST_SIMULATION)
         return row(
-            "  chapter 5's time / chapter 4's",
-            f"{simulation / robustness:.2f}",
-            "target < 1 (a fraction)",
-            simulation < robustness,
+            "  ledger's time / the simulation's",
+            f"{ledger / simulation:.2f}",
+            "target < 1 (issue 11: its ch. 5 / ch. 4)",
+            ledger < simulation,
         )
 
     def per_second(engine: dict, part: str) -> str:
