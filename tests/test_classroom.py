@@ -145,14 +145,14 @@ def test_an_exercise_notebook_runs(edition: Path, tmp_path: Path) -> None:
     cell does nothing)."""
     import papermill
 
+    from helpers.tools.build import PAPERMILL_OPTIONS
+
     out = tmp_path / "ran.ipynb"
     papermill.execute_notebook(
         str(edition / "exercises" / "01_data_exercises.ipynb"),
         str(out),
-        kernel_name="python3",
         cwd=str(tmp_path),
-        progress_bar=False,
-        request_save_on_cell_execute=False,
+        **PAPERMILL_OPTIONS,
     )
     ran = nbformat.read(out, as_version=4)
     assert all(c.execution_count for c in ran.cells if c.cell_type == "code")

@@ -238,7 +238,7 @@ def test_a_file_without_roles_or_settings_still_runs(tmp_path: Path) -> None:
 def test_chapter_runs_on_a_file_lacking_a_covariate(tmp_path: Path) -> None:
     import papermill
 
-    from helpers.tools.build import KERNEL, KERNEL_CONFIG
+    from helpers.tools.build import KERNEL_CONFIG, PAPERMILL_OPTIONS
 
     frame = _class_survey()
     frame["graduation_year"] = pd.array([pd.NA] * len(frame), dtype="Int64")
@@ -250,11 +250,9 @@ def test_chapter_runs_on_a_file_lacking_a_covariate(tmp_path: Path) -> None:
         str(ROOT / "notebooks" / "04_robustness.ipynb"),
         str(out),
         parameters={"data_file": str(path)},
-        kernel_name=KERNEL,
         cwd=str(ROOT / "notebooks"),
-        progress_bar=False,
-        request_save_on_cell_execute=False,
         config=KERNEL_CONFIG,
+        **PAPERMILL_OPTIONS,
     )
     text = out.read_text(encoding="utf-8")
     assert "Graduation year is absent from these data" in text

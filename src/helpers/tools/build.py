@@ -54,6 +54,14 @@ KERNEL_CONFIG = Config(
         "NotebookClient": {"extra_arguments": ["--IPKernelApp.log_level=CRITICAL"]},
     }
 )
+PAPERMILL_OPTIONS: dict[str, Any] = {
+    "kernel_name": KERNEL,
+    "progress_bar": False,
+    # the notebook is written once, when it ends (or fails), not after every cell as
+    # papermill does by default: 1 to 4 s of each chapter, measured
+    "request_save_on_cell_execute": False,
+}
+"""How every chapter is run through papermill, by the build and by the tests."""
 
 
 def kernel_config(folder: str) -> Config:
@@ -189,14 +197,10 @@ def _execute(src: Path, dest: Path, params: dict[str, Any]) -> float:
                 str(src),
                 str(dest),
                 parameters=given,
-                kernel_name=KERNEL,
                 cwd=str(dest.parent),
-                progress_bar=False,
                 log_output=False,
                 config=kernel_config(sockets),
-                # the notebook is written once, when it ends (or fails), not after every
-                # cell as papermill does by default: 1 to 4 s of each chapter, measured
-                request_save_on_cell_execute=False,
+                **PAPERMILL_OPTIONS,
             )
     except papermill.PapermillExecutionError as err:
         first = next((line for line in str(err.source).splitlines() if line.strip()), "")
@@ -519,10 +523,9 @@ def refresh_notebooks(names: list[str] | None = None) -> None:
         executed = papermill.execute_notebook(
             str(nb),
             None,
-            kernel_name=KERNEL,
             cwd=str(nb.parent),
-            progress_bar=False,
             config=KERNEL_CONFIG,
+            **PAPERMILL_OPTIONS,
         )
         nbformat.write(without_run_metadata(executed), nb)
         print(f"  refreshed {nb.name} in {time.perf_counter() - started:.1f} s", flush=True)
