@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import colorsys
 import re
+from pathlib import Path
 
 import pytest
 
+from helpers import store
 from helpers.chapters import chart_theme
 from helpers.chapters.figures import OKABE_ITO
 from helpers.chapters.vega_render import MIME, chart_html, chart_id, static_chart_html
@@ -53,6 +55,23 @@ def test_scheme_keeps_the_part_that_stands_out(mode: str) -> None:
     kept = [c for i, c in enumerate(colours) if lo <= i / (len(colours) - 1) <= hi]
     assert 0.4 < hi - lo < 1.0  # a real part of the scheme, not all of it
     assert all(chart_theme.contrast(c, background) >= chart_theme.GRAPHIC for c in kept)
+
+
+def test_stored_scheme_colours_are_the_ones_vega_draws(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A scheme is drawn once and kept in the results store; what a later process reads
+    from there is what vl-convert draws (checked in a store of this test's own)."""
+    monkeypatch.setattr(store, "build_dir", lambda: tmp_path)
+    chart_theme.scheme_colours.cache_clear()
+    try:
+        drawn = chart_theme.scheme_colours("viridis", 11)
+        assert len(list((tmp_path / "store").glob("scheme-colours-*.pkl"))) == 1
+        chart_theme.scheme_colours.cache_clear()
+        assert chart_theme.scheme_colours("viridis", 11) == drawn
+        assert drawn[0] == "rgb(68, 1, 84)"  # viridis starts dark purple, as in Vega
+    finally:
+        chart_theme.scheme_colours.cache_clear()
 
 
 @pytest.mark.parametrize("mode", list(chart_theme.BACKGROUNDS))

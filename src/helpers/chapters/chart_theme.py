@@ -23,6 +23,8 @@ from typing import Any
 
 import webcolors
 
+from .. import store
+
 BACKGROUNDS = {"light": "#ffffff", "dark": "#121212"}
 """The page background of each colour mode (--pst-color-background, as sphinx-book-theme
 sets it; a browser test checks the page really has it)."""
@@ -112,7 +114,20 @@ def with_contrast(colour: str, background: str, minimum: float) -> str:
 
 @functools.lru_cache(maxsize=32)
 def scheme_colours(name: str, count: int = SAMPLES) -> tuple[str, ...]:
-    """``count`` colours evenly along a Vega colour scheme, as Vega draws them."""
+    """``count`` colours evenly along a Vega colour scheme, as Vega draws them, kept in the
+    results store for the release of vl-convert that draws them: starting its JavaScript
+    engine takes most of a second of every process that draws a scheme, the site build's
+    among them."""
+    from importlib.metadata import version
+
+    return store.cached(
+        "scheme-colours",
+        {"name": name, "count": count, "vl-convert": version("vl-convert-python")},
+        lambda: _drawn_scheme(name, count),
+    )
+
+
+def _drawn_scheme(name: str, count: int) -> tuple[str, ...]:
     import vl_convert
 
     spec = {
