@@ -29,4 +29,4 @@ import sys
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 __all__ = ["__version__"]
-__version__ = "0.3.3"
+__version__ = "0.3.4"
