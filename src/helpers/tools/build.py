@@ -61,7 +61,7 @@ PAPERMILL_OPTIONS: dict[str, Any] = {
     # papermill does by default: 1 to 4 s of each chapter, measured
     "request_save_on_cell_execute": False,
 }
-"""How every chapter is run through papermill, by the build and by the tests."""
+"""How the build, the refresh and the tests run a notebook through papermill."""
 
 
 def kernel_config(folder: str) -> Config:
